@@ -1,0 +1,145 @@
+"""Names shared by every layer: rental status codes and labels, answer outcomes, frame columns.
+
+Column names are part of the product (CSV headers, notebooks, users' scripts): see
+``docs/data-dictionary.md``. Pure data, no pandas import here (``import smspartner_analytics``
+and ``--help`` stay fast).
+"""
+
+from __future__ import annotations
+
+from typing import Final
+
+__all__ = [
+    "ERROR_COLUMNS",
+    "FINAL_OUTCOMES",
+    "HISTORY_COLUMNS",
+    "LOCALISATION_COLUMNS",
+    "OUTCOMES",
+    "RENTAL_COLUMNS",
+    "STATUS_BY_CODE",
+    "STATUS_LABELS",
+    "STATUS_TEXTS",
+    "TERMINAL_STATUSES",
+    "Outcome",
+    "normalise_status",
+]
+
+#: The API's rental status codes (there is no 4) and our names for them.
+STATUS_BY_CODE: Final[dict[int, str]] = {
+    0: "requested",
+    1: "processing",
+    2: "ready",
+    3: "failed",
+    5: "downloaded",
+}
+#: Every status name, in lifecycle order, ``unknown`` last.
+STATUS_LABELS: Final[tuple[str, ...]] = (
+    "requested",
+    "processing",
+    "ready",
+    "failed",
+    "downloaded",
+    "unknown",
+)
+#: Known free-text statuses (compared case-insensitively, spaces trimmed) and their codes.
+STATUS_TEXTS: Final[dict[str, int]] = {
+    "file downloaded by user from api": 5,
+}
+#: Statuses whose answers never change: a refresh does not ask again.
+TERMINAL_STATUSES: Final[frozenset[str]] = frozenset({"failed", "downloaded"})
+
+
+def normalise_status(value: object) -> tuple[str, int | None]:
+    """Map the API's ``status`` (int, digit string or known text) to ``(name, code)``.
+
+    Anything else gives ``("unknown", None)``; the caller keeps the API's own words.
+    """
+    code: int | None = None
+    if isinstance(value, bool):
+        return "unknown", None
+    if isinstance(value, int):
+        code = value
+    elif isinstance(value, float) and value.is_integer():
+        code = int(value)
+    elif isinstance(value, str):
+        text = value.strip()
+        if text.isdigit() and text.isascii():
+            code = int(text)
+        else:
+            code = STATUS_TEXTS.get(" ".join(text.lower().split()))
+    if code is not None and code in STATUS_BY_CODE:
+        return STATUS_BY_CODE[code], code
+    return "unknown", None
+
+
+class Outcome:
+    """What one stored answer was (``answers.outcome`` in the store)."""
+
+    OK: Final = "ok"  # success: true with data
+    NOT_FOUND: Final = "not_found"  # API code 32: final for the token
+    API_ERROR: Final = "api_error"  # any other success: false answer (31, unknown codes)
+    AUTH_ERROR: Final = "auth_error"  # codes 1/10, HTTP 401/403
+    RATE_LIMITED: Final = "rate_limited"  # 429 after retries or Retry-After above the cap
+    SERVER_ERROR: Final = "server_error"  # 5xx after retries
+    TRANSPORT_ERROR: Final = "transport_error"  # connection/timeout/truncation after retries
+    PARSE_ERROR: Final = "parse_error"  # HTML, invalid JSON, wrong shape
+
+
+OUTCOMES: Final[tuple[str, ...]] = (
+    Outcome.OK,
+    Outcome.NOT_FOUND,
+    Outcome.API_ERROR,
+    Outcome.AUTH_ERROR,
+    Outcome.RATE_LIMITED,
+    Outcome.SERVER_ERROR,
+    Outcome.TRANSPORT_ERROR,
+    Outcome.PARSE_ERROR,
+)
+#: Outcomes that are a final answer from the API for the token (not asked again by default),
+#: besides an ``ok`` answer whose status is terminal.
+FINAL_OUTCOMES: Final[frozenset[str]] = frozenset({Outcome.NOT_FOUND})
+
+RENTAL_COLUMNS: Final[tuple[str, ...]] = (
+    "token",
+    "status",
+    "status_code",
+    "status_text",
+    "sexe",
+    "min_age",
+    "max_age",
+    "zipcode",
+    "interest",
+    "interest_label",
+    "category",
+    "category_label",
+    "quantity",
+    "cost_total",
+    "cost_unit",
+    "phone_numbers",
+    "fetched_at",
+)
+LOCALISATION_COLUMNS: Final[tuple[str, ...]] = (
+    "token",
+    "type",
+    "location",
+    "volume_desired",
+    "volume_available",
+    "shortfall",
+    "coverage",
+)
+ERROR_COLUMNS: Final[tuple[str, ...]] = (
+    "token",
+    "error_code",
+    "error_message",
+    "http_status",
+    "attempts",
+    "fetched_at",
+)
+HISTORY_COLUMNS: Final[tuple[str, ...]] = (
+    "token",
+    "fetched_at",
+    "outcome",
+    "status",
+    "status_code",
+    "http_status",
+)

@@ -1,0 +1,75 @@
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from smspartner_analytics.config import (
+    DEFAULT_BASE_URL,
+    read_dotenv,
+    resolve_api_key,
+    resolve_base_url,
+    resolve_store_path,
+)
+from smspartner_analytics.errors import ConfigurationError, MissingAPIKeyError
+from smspartner_analytics.redaction import redact, redact_url
+
+
+def test_key_argument_beats_environment_beats_dotenv(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    (tmp_path / ".env").write_text("SMSPARTNER_API_KEY=from-dotenv\n", encoding="utf-8")
+    assert resolve_api_key() == "from-dotenv"
+    monkeypatch.setenv("SMSPARTNER_API_KEY", "from-env")
+    assert resolve_api_key() == "from-env"
+    assert resolve_api_key("from-arg") == "from-arg"
+
+
+def test_missing_key_names_both_ways_to_set_it() -> None:
+    with pytest.raises(MissingAPIKeyError) as info:
+        resolve_api_key()
+    assert "SMSPARTNER_API_KEY" in str(info.value)
+    assert ".env" in str(info.value)
+
+
+def test_dotenv_syntax(tmp_path: Path) -> None:
+    (tmp_path / "x.env").write_text(
+        "# comment\nexport A=1\nB = \"two words\"\nC='q'\nD=x # trailing\nnot a line\n",
+        encoding="utf-8",
+    )
+    assert read_dotenv(tmp_path / "x.env") == {"A": "1", "B": "two words", "C": "q", "D": "x"}
+    assert read_dotenv(tmp_path / "missing.env") == {}
+
+
+@pytest.mark.parametrize(
+    "url", ["http://api.smspartner.fr/v1", "ftp://x/v1", "not a url", "https://h/v1?apiKey=1"]
+)
+def test_base_url_refuses_unsafe_urls(url: str) -> None:
+    with pytest.raises(ConfigurationError):
+        resolve_base_url(url)
+
+
+@pytest.mark.parametrize(
+    "url", ["http://127.0.0.1:8080/v1", "http://localhost:1/v1/", "http://[::1]:5/v1"]
+)
+def test_base_url_allows_http_on_loopback(url: str) -> None:
+    assert resolve_base_url(url) == url.rstrip("/")
+
+
+def test_base_url_default_and_env(monkeypatch: pytest.MonkeyPatch) -> None:
+    assert resolve_base_url() == DEFAULT_BASE_URL
+    monkeypatch.setenv("SMSPARTNER_BASE_URL", "https://proxy.example/v1/")
+    assert resolve_base_url() == "https://proxy.example/v1"
+
+
+def test_store_path_resolution(monkeypatch: pytest.MonkeyPatch) -> None:
+    assert resolve_store_path() == Path("smspartner.sqlite")
+    monkeypatch.setenv("SMSPARTNER_STORE", "/tmp/x.sqlite")
+    assert resolve_store_path() == Path("/tmp/x.sqlite")
+    assert resolve_store_path("y.sqlite") == Path("y.sqlite")
+
+
+def test_redaction() -> None:
+    url = "https://h/v1/location/status?apiKey=SECRET123&token=t"
+    assert redact_url(url) == "https://h/v1/location/status?apiKey=***&token=t"
+    assert "SECRET123" not in redact(f"boom {url} and SECRET123 again", ["SECRET123"])
