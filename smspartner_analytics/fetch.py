@@ -45,7 +45,13 @@ from .tokens import dedupe_entries, read_tokens
 if TYPE_CHECKING:
     from .client import Client
 
-__all__ = ["RETRYABLE_OUTCOMES", "FetchInterrupted", "FetchResult", "fetch_statuses"]
+__all__ = [
+    "RETRYABLE_OUTCOMES",
+    "FetchInterrupted",
+    "FetchResult",
+    "auth_message",
+    "fetch_statuses",
+]
 
 #: Outcomes that mean "no answer from the API yet": the token is asked again on the next run.
 RETRYABLE_OUTCOMES = frozenset(
@@ -195,7 +201,7 @@ def _finish(result: FetchResult, first_error: RequestError | None, errors: str) 
     if result.interrupted:
         raise FetchInterrupted(result)
     if result.auth_failed and errors != "ignore":
-        raise AuthenticationError(_auth_message(result))
+        raise AuthenticationError(auth_message(result))
     problems = result.not_found + result.api_errors + result.failed
     if errors == "raise" and first_error is not None:
         raise first_error
@@ -210,7 +216,8 @@ def _finish(result: FetchResult, first_error: RequestError | None, errors: str) 
     return result
 
 
-def _auth_message(result: FetchResult) -> str:
+def auth_message(result: FetchResult) -> str:
+    """The one-line message for a refused key: what happened, how to set the key, what is saved."""
     return (
         f"The API refused the API key (missing or wrong): set {ENV_API_KEY} in the environment "
         f"or in a .env file in the working directory, then run again. The batch stopped after "
