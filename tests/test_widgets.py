@@ -1,0 +1,197 @@
+"""The dashboard, driven without a browser: filters, filtered frames, chart state, buttons."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from matplotlib.container import BarContainer
+
+from smspartner_analytics.errors import ConfigurationError
+from smspartner_analytics.frames import Frames
+from smspartner_analytics.widgets import Dashboard, dashboard
+
+STATUSES = ["requested", "processing", "ready", "failed", "downloaded", "unknown"]
+# token, status, category, interest, campaign, ordered_on, cost
+RENTALS = [
+    ("t1", "ready", "102", "12", "spring", "2025-01-10", 0.9),
+    ("t2", "downloaded", "103", "14", "spring", "2025-02-03", 2.5),
+    ("t3", "processing", "102", "14", "summer", "2025-06-20", 4.0),
+    ("t4", "failed", "999", "12", "summer", "2025-07-01", 1.0),
+]
+# token, type, location, desired, available
+LOCALISATIONS = [
+    ("t1", "cp", "06200", 10, 266),
+    ("t2", "cp", "60200", 50, 20),
+    ("t3", "dep", "06", 100, 80),
+    ("t3", "cp", "75001", 5, 5),
+    ("t4", "cp", "13001", 7, 0),
+]
+
+
+def make_frames() -> Frames:
+    rentals = pd.DataFrame(
+        RENTALS,
+        columns=["token", "status", "category", "interest", "campaign", "ordered_on", "cost"],
+    )
+    rentals = rentals.rename(columns={"cost": "cost_total"})
+    rentals["token"] = rentals["token"].astype("string")
+    rentals["status"] = pd.Categorical(rentals["status"], categories=STATUSES, ordered=True)
+    for col in ("category", "interest"):
+        rentals[col] = rentals[col].astype("category")
+    rentals["category_label"] = rentals["category"].map({"102": "CSP+", "103": "CSP-"})
+    rentals["interest_label"] = rentals["interest"].map({"14": "Habitation"})
+    rentals["quantity"] = pd.array([10, 20, 30, 40], dtype="Int64")
+    rentals["fetched_at"] = pd.Timestamp("2025-08-01", tz="UTC")
+    for col in ("campaign", "ordered_on"):
+        rentals[col] = rentals[col].astype("string")
+    loc = pd.DataFrame(
+        LOCALISATIONS,
+        columns=["token", "type", "location", "volume_desired", "volume_available"],
+    )
+    loc["token"] = loc["token"].astype("string")
+    loc["type"] = loc["type"].astype("category")
+    loc["location"] = loc["location"].astype("string")
+    for col in ("volume_desired", "volume_available"):
+        loc[col] = loc[col].astype("Int64")
+    loc["shortfall"] = (loc["volume_desired"] - loc["volume_available"]).clip(lower=0)
+    loc["coverage"] = loc["volume_available"].astype("float64") / loc["volume_desired"]
+    errors = pd.DataFrame({"token": pd.Series(["bad1"], dtype="string"), "error_code": [32]})
+    return Frames(rentals=rentals, localisations=loc, errors=errors)
+
+
+def bars(board: Dashboard, chart: str) -> list[BarContainer]:
+    return [c for c in board.axes[chart].containers if isinstance(c, BarContainer)]
+
+
+def test_filters_offered_for_present_columns_with_readable_labels() -> None:
+    board = dashboard(make_frames())
+    assert set(board.filters) == {
+        "status",
+        "category",
+        "interest",
+        "campaign",
+        "ordered_on",
+        "type",
+    }
+    status = board.filters["status"]
+    assert [value for _label, value in status.options] == [
+        "processing",
+        "ready",
+        "failed",
+        "downloaded",
+    ]
+    assert dict(board.filters["category"].options) == {
+        "CSP+ (102)": "102",
+        "CSP- (103)": "103",
+        "999": "999",
+    }
+
+
+def test_unfiltered_dashboard_draws_everything() -> None:
+    board = dashboard(make_frames())
+    assert len(board.filtered().rentals) == 4
+    assert len(bars(board, "spend")[0].patches) == 3  # categories 102, 103, 999
+    assert len(bars(board, "volume")[0].patches) == 5  # five localities
+    assert all(out.outputs[0]["data"]["image/png"] for out in board.charts.values())
+    assert "t1" in board.table.value
+
+
+def test_category_filter_restricts_rentals_localisations_and_charts() -> None:
+    board = dashboard(make_frames())
+    board.set_filter("category", ["102"])
+    frames = board.filtered()
+    assert list(frames.rentals["token"]) == ["t1", "t3"]
+    assert sorted(frames.localisations["location"]) == ["06", "06200", "75001"]
+    assert list(frames.errors["token"]) == ["bad1"]  # errors unchanged
+    assert len(bars(board, "volume")[0].patches) == 3
+    assert len(bars(board, "spend")[0].patches) == 1
+    assert [t.get_text() for t in board.axes["spend"].get_yticklabels()] == ["CSP+ (102)"]
+    assert "t2" not in board.table.value
+    assert "<b>2</b> of 4 rentals" in board.summary.value
+
+
+def test_filters_combine_and_clearing_restores() -> None:
+    board = dashboard(make_frames())
+    board.set_filter("campaign", ["summer"])
+    board.set_filter("status", ["failed", "downloaded"])
+    assert list(board.filtered().rentals["token"]) == ["t4"]
+    board.set_filter("campaign", None)
+    assert list(board.filtered().rentals["token"]) == ["t2", "t4"]
+    board.set_filter("status", [])
+    assert len(board.filtered().rentals) == 4
+
+
+def test_locality_type_filter() -> None:
+    board = dashboard(make_frames())
+    board.set_filter("type", ["dep"])
+    frames = board.filtered()
+    assert list(frames.rentals["token"]) == ["t3"]
+    assert list(frames.localisations["location"]) == ["06"]
+    assert len(bars(board, "volume")[0].patches) == 1
+
+
+def test_date_range_filter() -> None:
+    board = dashboard(make_frames())
+    board.set_filter("ordered_on", ("2025-02-01", "2025-06-20"))
+    assert list(board.filtered().rentals["token"]) == ["t2", "t3"]
+    board.set_filter("ordered_on", (None, "2025-01-31"))
+    assert list(board.filtered().rentals["token"]) == ["t1"]
+
+
+def test_filter_that_empties_everything_draws_no_data() -> None:
+    board = dashboard(make_frames())
+    board.set_filter("category", ["999"])
+    board.set_filter("interest", ["14"])
+    assert board.filtered().rentals.empty
+    assert "No data" in [t.get_text() for t in board.axes["status"].texts]
+
+
+def test_unknown_filter_or_option_is_a_clear_error() -> None:
+    board = dashboard(make_frames())
+    with pytest.raises(ValueError, match="no filter named 'colour'"):
+        board.set_filter("colour", ["red"])
+    with pytest.raises(ValueError, match="has no option '101'"):
+        board.set_filter("category", ["101"])
+
+
+def test_displays_as_its_widget() -> None:
+    board = dashboard(make_frames())
+    bundle = board._repr_mimebundle_()
+    assert "application/vnd.jupyter.widget-view+json" in bundle
+    assert bundle["application/vnd.jupyter.widget-view+json"]["model_id"] == board.widget.model_id
+    assert repr(board) == "Dashboard(4 of 4 rentals shown)"
+
+
+def test_refresh_disabled_without_store_and_client() -> None:
+    board = dashboard(make_frames())
+    assert board.refresh_button.disabled
+    assert "store" in board.refresh_button.tooltip
+    with pytest.raises(ConfigurationError, match="needs a store and a client"):
+        board.refresh()
+    assert board.refresh_tokens() == ["t1", "t3", "bad1"]  # not failed/downloaded, then errors
+
+
+def test_report_button_writes_filtered_report(tmp_path: Path) -> None:
+    pytest.importorskip("smspartner_analytics.report")
+    out = tmp_path / "out"
+    board = dashboard(make_frames(), out_dir=out)
+    board.set_filter("category", ["103"])
+    board.report_button.click()
+    assert "Report written to" in board.message.value
+    written = {p.name for p in out.rglob("*") if p.is_file()}
+    assert written, "the report button wrote nothing"
+    rentals_csv = next(p for p in out.rglob("*.csv") if "rental" in p.name)
+    text = rentals_csv.read_text(encoding="utf-8-sig")
+    assert "t2" in text
+    assert "t1" not in text
+
+
+def test_missing_ipywidgets_gives_install_hint(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setitem(sys.modules, "ipywidgets", None)
+    with pytest.raises(
+        ConfigurationError, match=r"pip install 'smspartner-analytics\[notebooks\]'"
+    ):
+        dashboard(make_frames())
