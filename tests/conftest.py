@@ -3,9 +3,15 @@ working directory, so a developer's own ``SMSPARTNER_API_KEY`` or ``.env`` never
 
 from __future__ import annotations
 
+import uuid
+from collections.abc import Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
+
+if TYPE_CHECKING:
+    from smspartner_analytics.sandbox import SandboxURL
 
 OUR_ENV = ("SMSPARTNER_API_KEY", "SMSPARTNER_BASE_URL", "SMSPARTNER_STORE")
 
@@ -17,3 +23,18 @@ def clean_environ(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Path:
     monkeypatch.setenv("MPLBACKEND", "Agg")
     monkeypatch.chdir(tmp_path)
     return tmp_path
+
+
+@pytest.fixture
+def sandbox_url() -> Iterator[SandboxURL]:
+    """A fresh sandbox (20 rentals, seed 0, any non-empty key) for one test; ``.server`` on it."""
+    from smspartner_analytics.sandbox import sandbox
+
+    with sandbox(rentals=20, seed=0) as url:
+        yield url
+
+
+@pytest.fixture
+def fake_key() -> str:
+    """A unique fake API key: search for it in every output to prove it never leaks."""
+    return f"KEY-{uuid.uuid4().hex}"

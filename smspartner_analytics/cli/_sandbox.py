@@ -1,11 +1,61 @@
-"""`smspartner-analytics sandbox`."""
+"""`smspartner-analytics sandbox`: serve the local imitation of the API until Ctrl-C."""
 
 from __future__ import annotations
 
 import argparse
+import signal
+import sys
+import threading
+from types import FrameType
 
-from ..errors import SMSPartnerError
+from ..sandbox import SandboxServer
+
+__all__ = ["run"]
+
+
+def _usage(base_url: str, tokens_out: str | None) -> str:
+    tokens = tokens_out or "tokens.csv"
+    lines = [
+        f"Sandbox serving {base_url}",
+        "Point the toolkit at it (any non-empty key works unless --api-key was given):",
+        f"  SMSPARTNER_BASE_URL={base_url} SMSPARTNER_API_KEY=anything "
+        f"smspartner-analytics fetch {tokens}",
+    ]
+    if tokens_out is None:
+        lines.append("(use --tokens-out tokens.csv to write the generated tokens)")
+    lines.append("Press Ctrl-C to stop.")
+    return "\n".join(lines)
 
 
 def run(args: argparse.Namespace) -> int:
-    raise SMSPartnerError("'sandbox' is not built yet.")
+    """Serve until SIGINT/SIGTERM; return 0 after a clean shutdown."""
+    server = SandboxServer(
+        rentals=args.rentals,
+        seed=args.seed,
+        latency_ms=args.latency_ms,
+        fault_rate=args.fault_rate,
+        api_key=args.api_key,
+        host=args.host,
+        port=args.port,
+    )
+    if args.tokens_out:
+        path = server.write_tokens_csv(args.tokens_out)
+        print(f"Wrote {len(server.tokens)} tokens to {path}")
+    stop = threading.Event()
+
+    def _on_signal(signum: int, frame: FrameType | None) -> None:
+        stop.set()
+
+    previous = signal.signal(signal.SIGTERM, _on_signal)
+    server.start()
+    try:
+        print(_usage(server.base_url, args.tokens_out), flush=True)
+        while not stop.wait(0.2):
+            pass
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.stop()
+        signal.signal(signal.SIGTERM, previous)
+    print(f"Sandbox stopped after {server.request_count()} requests.", file=sys.stderr)
+    return 0

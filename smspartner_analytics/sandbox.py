@@ -1,0 +1,284 @@
+"""A real local HTTP imitation of ``GET /v1/location/status``, for tests, the demo and newcomers.
+
+``with sandbox() as url: Client(api_key="anything", base_url=url)`` starts a threaded HTTP server
+on 127.0.0.1 (a free port), yields the base URL (a ``str`` with ``.server``, the
+``SandboxServer``), and stops the server on exit. Data comes from ``sandbox_data`` (deterministic
+from ``seed``); special tokens ask for faults (grammar in ``sandbox_faults``).
+
+Answers, and the HTTP status each comes with (both paths, JSON errors on 2xx and non-2xx, exist
+in the real API):
+
+==========================================  ======  ==========================================
+situation                                   HTTP    body
+==========================================  ======  ==========================================
+known token, right key                      200     the rental (``success: true``)
+apiKey missing or empty                     200     ``{"success": false, "code": 1, ...}``
+``api_key`` set and another key sent        401     ``{"success": false, "code": 10, ...}``
+token missing or empty                      400     ``{"success": false, "code": 31, ...}``
+unknown token                               404     ``{"success": false, "code": 32, ...}``
+another path                                404     an HTML page
+==========================================  ======  ==========================================
+"""
+
+from __future__ import annotations
+
+import csv
+import threading
+import time
+from collections import Counter
+from collections.abc import Iterator
+from contextlib import contextmanager
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
+from urllib.parse import parse_qs, urlsplit
+
+from .config import is_loopback_url
+from .errors import ConfigurationError
+from .records import TokenEntry
+from .sandbox_data import Rental, advance_status, generate_rentals, render_rental, rental_for_token
+from .sandbox_faults import FAULT_PREFIX, Fault, fault_for_request, parse_fault, random_fault
+from .sandbox_http import send_fault, send_json
+
+__all__ = ["SandboxServer", "SandboxURL", "sandbox"]
+
+API_PREFIX = "/v1"
+STATUS_PATH = f"{API_PREFIX}/location/status"
+
+
+class SandboxURL(str):
+    """The sandbox's base URL (``http://127.0.0.1:PORT/v1``) carrying ``.server``."""
+
+    server: SandboxServer
+
+    def __new__(cls, value: str, server: SandboxServer) -> SandboxURL:
+        url = super().__new__(cls, value)
+        url.server = server
+        return url
+
+
+class _HTTPServer(ThreadingHTTPServer):
+    daemon_threads = True
+    app: SandboxServer
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        """Clients that hang up early (timeouts, huge bodies) are expected: stay quiet."""
+
+
+class _Handler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+    disable_nagle_algorithm = True  # headers and body go out at once (no 40 ms delayed ACK)
+    server: _HTTPServer
+
+    def do_GET(self) -> None:
+        self.server.app.handle(self)
+
+    def log_message(self, format: str, *args: Any) -> None:
+        """No access log: the request line carries the API key."""
+
+
+class SandboxServer:
+    """The server behind ``sandbox()``: generated rentals, request counts, faults on demand."""
+
+    def __init__(
+        self,
+        *,
+        rentals: int = 300,
+        seed: int = 0,
+        latency_ms: float = 0.0,
+        fault_rate: float = 0.0,
+        api_key: str | None = None,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        advance_every: int = 0,
+    ) -> None:
+        if not is_loopback_url(f"http://{host}/"):
+            raise ConfigurationError(
+                f"The sandbox serves loopback addresses only, not {host!r}: use 127.0.0.1."
+            )
+        if not 0.0 <= fault_rate <= 1.0:
+            raise ConfigurationError(f"fault_rate must be between 0 and 1, not {fault_rate}.")
+        self.seed = seed
+        self.latency_ms = latency_ms
+        self.fault_rate = fault_rate
+        self.advance_every = advance_every
+        self._api_key = api_key
+        self._rentals = generate_rentals(rentals, seed)
+        self._by_token = {r.token: r for r in self._rentals}
+        self._lock = threading.Lock()
+        self._counts: Counter[str] = Counter()
+        self._times: list[tuple[str, float]] = []
+        self._in_flight = 0
+        self.max_in_flight = 0
+        self.stopping = threading.Event()
+        self._httpd = _HTTPServer((host, port), _Handler)
+        self._httpd.app = self
+        self._thread: threading.Thread | None = None
+        bound_host, bound_port = self._httpd.server_address[:2]
+        host_text = bound_host.decode() if isinstance(bound_host, bytes) else str(bound_host)
+        shown = f"[{host_text}]" if ":" in host_text else host_text
+        self.base_url = f"http://{shown}:{bound_port}{API_PREFIX}"
+
+    def __repr__(self) -> str:
+        return f"SandboxServer(base_url={self.base_url!r}, rentals={len(self._rentals)})"
+
+    # -- lifecycle ---------------------------------------------------------------------------
+    def start(self) -> SandboxServer:
+        """Serve in a daemon thread; returns self."""
+        self._thread = threading.Thread(
+            target=self._httpd.serve_forever, name="smspartner-sandbox", daemon=True
+        )
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        """Wake hanging handlers, stop serving and close the listening socket."""
+        self.stopping.set()
+        if self._thread is not None:
+            self._httpd.shutdown()
+            self._thread.join(timeout=5)
+            self._thread = None
+        self._httpd.server_close()
+
+    # -- what tests and users read ------------------------------------------------------------
+    @property
+    def tokens(self) -> list[str]:
+        """The generated tokens, in order."""
+        return [r.token for r in self._rentals]
+
+    @property
+    def entries(self) -> list[TokenEntry]:
+        """The generated tokens with their metadata (campaign, ordered_on, owner)."""
+        return [TokenEntry(r.token, dict(r.metadata)) for r in self._rentals]
+
+    @property
+    def rentals(self) -> list[Rental]:
+        """The generated rentals (see ``sandbox_data.Rental``)."""
+        return list(self._rentals)
+
+    def request_count(self, token: str | None = None) -> int:
+        """Requests received for ``token`` (every request when None)."""
+        with self._lock:
+            return len(self._times) if token is None else self._counts[token]
+
+    def request_times(self, token: str | None = None) -> list[float]:
+        """``time.monotonic()`` at the arrival of every request (for ``token`` only if given)."""
+        with self._lock:
+            return [t for tok, t in self._times if token is None or tok == token]
+
+    def reset_counts(self) -> None:
+        """Forget every request seen so far (counts, times, max_in_flight)."""
+        with self._lock:
+            self._counts.clear()
+            self._times.clear()
+            self.max_in_flight = 0
+
+    def write_tokens_csv(self, path: str | Path) -> Path:
+        """Write ``token,campaign,ordered_on,owner`` for every generated rental; return the path."""
+        out = Path(path)
+        with out.open("w", encoding="utf-8", newline="") as handle:
+            writer = csv.writer(handle)
+            writer.writerow(["token", "campaign", "ordered_on", "owner"])
+            for r in self._rentals:
+                writer.writerow(
+                    [r.token, *(r.metadata[k] for k in ("campaign", "ordered_on", "owner"))]
+                )
+        return out
+
+    # -- request handling -----------------------------------------------------------------------
+    def _arrive(self, token: str) -> int:
+        with self._lock:
+            self._counts[token] += 1
+            self._times.append((token, time.monotonic()))
+            self._in_flight += 1
+            self.max_in_flight = max(self.max_in_flight, self._in_flight)
+            return self._counts[token]
+
+    def _leave(self) -> None:
+        with self._lock:
+            self._in_flight -= 1
+
+    def handle(self, handler: _Handler) -> None:
+        """Answer one GET (called from the handler's thread)."""
+        parts = urlsplit(handler.path)
+        query = parse_qs(parts.query, keep_blank_values=True)
+        token = query.get("token", [""])[0]
+        count = self._arrive(token)
+        try:
+            if self.latency_ms > 0:
+                self.stopping.wait(self.latency_ms / 1000.0)
+            if parts.path.rstrip("/") != STATUS_PATH:
+                send_fault(handler, Fault("html-404"), self)
+                return
+            self._answer(handler, query.get("apiKey", [""])[0], token, count)
+        finally:
+            self._leave()
+
+    def _answer(self, handler: _Handler, key: str, token: str, count: int) -> None:
+        if not key.strip():
+            send_json(handler, 200, _error(1, "La Clé API est requise"))
+        elif self._api_key is not None and key != self._api_key:
+            send_json(handler, 401, _error(10, "Clé API incorrecte"))
+        elif not token.strip():
+            send_json(handler, 400, _error(31, "Le token est requis"))
+        elif token.startswith(FAULT_PREFIX) and (fault := parse_fault(token)) is not None:
+            self._answer_fault(handler, token, fault, count)
+        elif token in self._by_token:
+            fault_now = random_fault(self.seed, token, count, self.fault_rate)
+            if fault_now is not None:
+                send_fault(handler, fault_now, self)
+            else:
+                send_json(handler, 200, self._render(self._by_token[token], count))
+        else:
+            send_json(handler, 404, _error(32, "Location introuvable"))
+
+    def _answer_fault(self, handler: _Handler, token: str, fault: Fault, count: int) -> None:
+        fault_now = fault_for_request(fault, count)
+        if fault_now is not None:
+            send_fault(handler, fault_now, self)
+            if not fault_now.kind.startswith("slow-"):
+                return
+        send_json(handler, 200, render_rental(rental_for_token(token)))
+
+    def _render(self, rental: Rental, count: int) -> dict[str, Any]:
+        steps = (count - 1) // self.advance_every if self.advance_every > 0 else 0
+        return render_rental(rental, advance_status(rental, steps))
+
+
+def _error(code: int, message: str) -> dict[str, Any]:
+    return {"success": False, "code": code, "message": message}
+
+
+@contextmanager
+def sandbox(
+    *,
+    rentals: int = 300,
+    seed: int = 0,
+    latency_ms: float = 0.0,
+    fault_rate: float = 0.0,
+    api_key: str | None = None,
+    host: str = "127.0.0.1",
+    port: int = 0,
+    advance_every: int = 0,
+) -> Iterator[SandboxURL]:
+    """Serve the sandbox while the block runs; yield its base URL (with ``.server``).
+
+    ``rentals`` and ``seed`` fix the generated data; ``latency_ms`` delays every answer;
+    ``fault_rate`` answers that share of ordinary requests with a random transient fault;
+    ``api_key`` (None: any non-empty key) is the only key accepted; ``advance_every=N`` moves a
+    rental one status step every N requests for it (0: never).
+    """
+    server = SandboxServer(
+        rentals=rentals,
+        seed=seed,
+        latency_ms=latency_ms,
+        fault_rate=fault_rate,
+        api_key=api_key,
+        host=host,
+        port=port,
+        advance_every=advance_every,
+    ).start()
+    try:
+        yield SandboxURL(server.base_url, server)
+    finally:
+        server.stop()
