@@ -53,7 +53,9 @@ def plot_volume(
     """Desired versus available contacts per locality (or per ``by="token"`` / ``"type"``).
 
     Horizontal grouped bars, one pair per row of :func:`analysis.volume_by_location` (or per
-    token / type). Rows where desired exceeds available are drawn in the shortfall colour.
+    token / type). Rows with a shortfall (a rental there asked for more than was available;
+    ``shortfall`` summed by :mod:`analysis`) draw their desired bar in the shortfall colour,
+    labelled "short N".
     With more than ``top`` rows, the ``top`` with the largest shortfall (then the largest desired
     volume) are drawn and the rest are summed into one "others (N)" pair, so the chart reads the
     same with 5 or 500 localities and the problems always come first.
@@ -224,7 +226,8 @@ def _top_with_others(table: pd.DataFrame, top: int, order: list[str]) -> pd.Data
 def _draw_volume(ax: Axes, table: pd.DataFrame) -> None:
     height = 0.4
     y = [float(i) for i in range(len(table))]
-    short = (table["volume_desired"] > table["volume_available"]) & ~table["others"]
+    # a row is "short" when some rental in it asked for more than was available there
+    short = (table["shortfall"] > 0) & ~table["others"]
     desired_colours = [
         OTHERS if o else (SHORTFALL if s else DESIRED)
         for o, s in zip(table["others"], short, strict=True)
@@ -235,13 +238,16 @@ def _draw_volume(ax: Axes, table: pd.DataFrame) -> None:
     available = ax.barh(
         [v + height / 2 for v in y], table["volume_available"], height, color=AVAILABLE
     )
-    _label_bars(ax, (desired, available), [bool(o) for o in table["others"]])
+    notes = [
+        f" · short {int(n):,}" if s else "" for n, s in zip(table["shortfall"], short, strict=True)
+    ]
+    _label_bars(ax, (desired, available), [bool(o) for o in table["others"]], notes)
     ax.set_yticks(y, [_cut(str(label)) for label in table["label"]])
     ax.invert_yaxis()
     ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _pos: f"{v:,.0f}"))
     handles = [Patch(color=DESIRED, label="desired"), Patch(color=AVAILABLE, label="available")]
     if short.any():
-        handles.append(Patch(color=SHORTFALL, label="desired > available (shortfall)"))
+        handles.append(Patch(color=SHORTFALL, label="desired, with a shortfall"))
     if table["others"].any():
         handles.append(Patch(color=OTHERS, label="others (summed)"))
     ax.legend(
@@ -254,16 +260,18 @@ def _draw_volume(ax: Axes, table: pd.DataFrame) -> None:
     )
 
 
-def _label_bars(ax: Axes, groups: tuple[BarContainer, ...], others: list[bool]) -> None:
+def _label_bars(
+    ax: Axes, groups: tuple[BarContainer, ...], others: list[bool], notes: list[str]
+) -> None:
     """Value labels with thousands separators. The x range fits the named rows, so a huge
     "others" bar runs off the right edge with its value written at the edge."""
     widths = [[float(p.get_width()) for p in bars.patches] for bars in groups]
     named = [w for row in widths for w, other in zip(row, others, strict=True) if not other]
     everything = [w for row in widths for w in row]
-    limit = max(max(named, default=0.0), 1.0) * 1.18
+    limit = max(max(named, default=0.0), 1.0) * 1.25
     clipped = max(everything, default=0.0) > limit * 1.05
-    for bars, row in zip(groups, widths, strict=True):
-        labels = [f"{int(w):,}" for w in row]
+    for index, (bars, row) in enumerate(zip(groups, widths, strict=True)):
+        labels = [f"{int(w):,}" + (notes[i] if index == 0 else "") for i, w in enumerate(row)]
         if clipped:
             for i, patch in enumerate(bars.patches):
                 if others[i]:

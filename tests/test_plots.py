@@ -100,6 +100,7 @@ def test_volume_bars_equal_input_and_shortfall_is_highlighted(ax: Axes) -> None:
     assert colours[0] == plots.SHORTFALL
     assert colours[1] == colours[2] == plots.DESIRED
     assert all(to_hex(p.get_facecolor()) == plots.AVAILABLE for p in available.patches)
+    assert "1,500 · short 600" in all_texts(ax)
     legend_box = ax.get_legend()
     assert legend_box is not None
     legend = [t.get_text() for t in legend_box.get_texts()]
