@@ -159,17 +159,13 @@ def fetch_statuses(
     if workers < 1:
         raise ValueError(f"workers must be 1 or more, not {workers!r}")
     entries = _entries(tokens)
-    if client is None:
-        from .client import Client
-
-        client = Client(api_key=api_key, base_url=base_url, rate=rate, workers=workers)
-    with _opened(store) as db:
+    with _client(client, api_key, base_url, rate, workers) as api, _opened(store) as db:
         db.add_tokens(entries)
         final = set() if refresh else db.final_tokens()
         todo = [e.token for e in entries if e.token not in final]
         result = FetchResult(total=len(entries), skipped=len(entries) - len(todo))
         result.store_path = db.path
-        first_error = _Batch(client, db, result, workers, progress).run(todo)
+        first_error = _Batch(api, db, result, workers, progress).run(todo)
     return _finish(result, first_error, errors)
 
 
@@ -186,6 +182,24 @@ def _entries(tokens: str | Path | Iterable[str | TokenEntry]) -> list[TokenEntry
         noun = "token was" if dropped == 1 else "tokens were"
         warnings.warn(f"{dropped} duplicate {noun} dropped: each is asked once.", stacklevel=3)
     return kept
+
+
+@contextmanager
+def _client(
+    client: Client | None,
+    api_key: str | None,
+    base_url: str | None,
+    rate: float | None,
+    workers: int,
+) -> Iterator[Client]:
+    """The given client, or one built (and closed afterwards) from the settings."""
+    if client is not None:
+        yield client
+        return
+    from .client import Client
+
+    with Client(api_key=api_key, base_url=base_url, rate=rate, workers=workers) as own:
+        yield own
 
 
 @contextmanager
