@@ -1,0 +1,148 @@
+"""From API answers to typed frames: ``flatten(answers)`` (pure) and ``load_frames(store)``.
+
+``flatten`` never raises on the shape of an answer: an answer that is not a success, or a success
+without a ``location`` object, becomes a row of ``errors``; values that cannot be typed become
+missing, with one ``DataWarning`` per column naming the column and the tokens. The work is one pass
+in plain Python collecting column lists, then one vectorised conversion per column (``tables``).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Iterable, Mapping
+from datetime import datetime
+from pathlib import Path
+from typing import Final, Protocol
+
+import pandas as pd
+
+from .coerce import DataWarning, to_timestamp
+from .columns import HISTORY_DTYPES, OUTCOME_DTYPE, STATUS_DTYPE, TEXT, empty_frame
+from .errors import StoreError
+from .frames import Frames
+from .labels import Labels
+from .records import AnswerRecord
+from .schema import RENTAL_COLUMNS, STATUS_BY_CODE, Outcome
+from .tables import Collector, build_frames
+
+__all__ = ["DataWarning", "StoreLike", "flatten", "join_metadata", "load_frames"]
+
+_EMPTY: Final[Mapping[str, object]] = {}
+
+
+def flatten(
+    answers: Iterable[object], *, labels: Labels | None = None, fetched_at: datetime | None = None
+) -> Frames:
+    """Turn parsed API answers (dicts, as the API sends them) into typed ``Frames``.
+
+    One ``rentals`` row per success answer, one ``localisations`` row per ``details_localisation``
+    entry, one ``errors`` row per other answer. ``fetched_at`` (UTC) fills the ``fetched_at``
+    columns; ``labels`` defaults to ``load_labels()``. Never raises on the answers' shape.
+    """
+    columns = Collector()
+    for answer in answers:
+        columns.add_answer(answer, None, fetched_at)
+    return build_frames(columns, labels)
+
+
+class StoreLike(Protocol):
+    """What ``load_frames`` reads from a store (``store.Store`` has it)."""
+
+    def latest_records(self) -> list[AnswerRecord]: ...
+    def history_records(self) -> list[AnswerRecord]: ...
+    def token_metadata(self) -> dict[str, dict[str, str]]: ...
+
+
+_NO_STORE: Final = (
+    "No store at {}: run `smspartner-analytics fetch TOKENS_FILE` first (or pass --store)."
+)
+_BAD_BODY: Final = "stored body of a success answer is not valid JSON"
+_CODE_BY_STATUS: Final = {name: code for code, name in STATUS_BY_CODE.items()}
+
+
+def load_frames(
+    store: StoreLike | str | os.PathLike[str], *, labels: Labels | None = None
+) -> Frames:
+    """``Frames`` from a store (or the path of one): the latest answer per token, the tokens'
+    metadata joined as extra ``rentals`` columns, and ``history`` with every answer over time.
+
+    A path that does not exist raises ``StoreError`` (no empty store is created).
+    """
+    if isinstance(store, (str, os.PathLike)):
+        path = Path(store)
+        if not path.is_file():
+            raise StoreError(_NO_STORE.format(path))
+        from .store import Store
+
+        with Store(path) as opened:
+            return _load(opened, labels)
+    return _load(store, labels)
+
+
+def _load(store: StoreLike, labels: Labels | None) -> Frames:
+    columns = Collector()
+    loads = json.loads
+    for rec in store.latest_records():
+        if rec.outcome != Outcome.OK:
+            message = rec.error_message or rec.outcome
+            columns.add_error(
+                rec.token, rec.error_code, message, rec.http_status, rec.attempts, rec.fetched_at
+            )
+            continue
+        try:
+            answer = loads(rec.body or "")
+        except (ValueError, RecursionError):
+            columns.add_error(
+                rec.token, None, _BAD_BODY, rec.http_status, rec.attempts, rec.fetched_at
+            )
+            continue
+        columns.add_answer(answer, rec.token, rec.fetched_at, rec.http_status, rec.attempts)
+    frames = build_frames(columns, labels)
+    frames.rentals = join_metadata(frames.rentals, store.token_metadata())
+    frames.history = _history_frame(store.history_records())
+    return frames
+
+
+def join_metadata(
+    rentals: pd.DataFrame, metadata: Mapping[str, Mapping[str, object]]
+) -> pd.DataFrame:
+    """``rentals`` with each metadata key as an extra text column, after the standard ones.
+
+    A key that collides with a standard column is prefixed ``meta_``.
+    """
+    names = list(dict.fromkeys(key for meta in metadata.values() for key in meta))
+    if not names:
+        return rentals
+    out = rentals.copy()
+    rows = [metadata.get(token, _EMPTY) for token in out["token"].tolist()]
+    for name in names:
+        target = f"meta_{name}" if name in RENTAL_COLUMNS else name
+        values = [row.get(name) for row in rows]
+        out[target] = pd.array([_meta_text(v) for v in values], dtype=TEXT)
+    return out
+
+
+def _meta_text(value: object) -> str | None:
+    if value is None or isinstance(value, str):
+        return value
+    return str(value)
+
+
+def _history_frame(records: list[AnswerRecord]) -> pd.DataFrame:
+    if not records:
+        return empty_frame(HISTORY_DTYPES)
+    statuses = [r.status for r in records]
+    return pd.DataFrame(
+        {
+            "token": pd.array([r.token for r in records], dtype=TEXT),
+            "fetched_at": to_timestamp([r.fetched_at for r in records]),
+            "outcome": pd.Categorical([r.outcome for r in records], dtype=OUTCOME_DTYPE),
+            "status": pd.Categorical(statuses, dtype=STATUS_DTYPE),
+            "status_code": pd.array(
+                [_CODE_BY_STATUS.get(s or "") for s in statuses], dtype="Int64"
+            ),
+            "http_status": pd.array([r.http_status for r in records], dtype="Int64"),
+        },
+        columns=list(HISTORY_DTYPES),
+    )

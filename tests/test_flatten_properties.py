@@ -1,0 +1,89 @@
+"""Property-based: arbitrary JSON-like shapes thrown at flatten() never make it raise."""
+
+from __future__ import annotations
+
+import math
+import warnings
+from typing import Any
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from smspartner_analytics.flatten import flatten
+from smspartner_analytics.schema import (
+    ERROR_COLUMNS,
+    LOCALISATION_COLUMNS,
+    RENTAL_COLUMNS,
+    STATUS_LABELS,
+)
+
+SCALARS = (
+    st.none()
+    | st.booleans()
+    | st.integers(min_value=-(2**80), max_value=2**80)
+    | st.floats(allow_nan=True, allow_infinity=True)
+    | st.text(max_size=12)
+    | st.sampled_from(["10", " 10 ", "+5", "0,900", "0.900", "1e400", "NaN", "-3", "06200", ""])
+)
+JSON = st.recursive(
+    SCALARS,
+    lambda inner: (
+        st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=8), inner, max_size=4)
+    ),
+    max_leaves=20,
+)
+
+
+def _keyed(keys: list[str], values: st.SearchStrategy[Any]) -> st.SearchStrategy[dict[str, Any]]:
+    return st.fixed_dictionaries({}, optional={key: values for key in keys})
+
+
+ENTRY = _keyed(["Type", "Location", "VolumeDesired", "Volume"], JSON)
+LOCATION = _keyed(["sexe", "minAge", "maxAge", "zipcode", "interest", "category"], JSON).flatmap(
+    lambda base: st.fixed_dictionaries(
+        {},
+        optional={
+            "details_localisation": st.lists(ENTRY | JSON, max_size=4) | JSON,
+            "cost": _keyed(["quantity", "total", "cost_unity"], JSON) | JSON,
+        },
+    ).map(lambda extra: {**base, **extra})
+)
+ANSWER = st.fixed_dictionaries(
+    {"success": st.just(True) | JSON},
+    optional={
+        "token": st.text(max_size=10) | JSON,
+        "status": JSON,
+        "location": LOCATION | JSON,
+        "file": _keyed(["phoneNumbers"], JSON) | JSON,
+        "code": JSON,
+        "message": JSON,
+    },
+)
+
+
+def _check(answers: list[Any]) -> None:
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        frames = flatten(answers)
+    assert tuple(frames.rentals.columns) == RENTAL_COLUMNS
+    assert tuple(frames.localisations.columns) == LOCALISATION_COLUMNS
+    assert tuple(frames.errors.columns) == ERROR_COLUMNS
+    assert len(frames.rentals) + len(frames.errors) == len(answers)
+    assert set(frames.rentals["status"].astype(str)) <= set(STATUS_LABELS)
+    assert frames.rentals["min_age"].dtype == "Int64"
+    assert frames.localisations["shortfall"].dropna().ge(0).all()
+    coverage = frames.localisations["coverage"].dropna()
+    assert all(not math.isinf(v) for v in coverage)
+    assert frames.rentals["cost_total"].dtype == "float64"
+
+
+@settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(JSON, max_size=5))
+def test_arbitrary_json_values_never_raise(answers: list[Any]) -> None:
+    _check(answers)
+
+
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(ANSWER, max_size=5))
+def test_answer_shaped_dicts_with_random_types_never_raise(answers: list[Any]) -> None:
+    _check(answers)
