@@ -1,0 +1,157 @@
+"""Aggregates: spend per category and other columns, volume per locality, statuses, over time."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pandas as pd
+import pytest
+from pandas.testing import assert_frame_equal
+
+from smspartner_analytics.analysis import (
+    spend_by,
+    spend_by_category,
+    spend_over_time,
+    status_summary,
+    volume_by_location,
+)
+from smspartner_analytics.errors import InputError
+from smspartner_analytics.flatten import flatten, join_metadata
+from smspartner_analytics.frames import Frames
+from smspartner_analytics.schema import STATUS_LABELS
+
+
+def rental(
+    token: str, category: object, quantity: object, total: object, status: object = 5, **loc: Any
+) -> dict[str, Any]:
+    return {
+        "success": True,
+        "token": token,
+        "status": status,
+        "location": {
+            "category": category,
+            "interest": loc.pop("interest", "14"),
+            "sexe": loc.pop("sexe", "femme"),
+            "details_localisation": loc.pop("details", []),
+            "cost": {"quantity": quantity, "total": total, "cost_unity": "0.090"},
+        },
+    }
+
+
+def entry(location: str, desired: int, available: int, type_: str = "cp") -> dict[str, Any]:
+    return {"Type": type_, "Location": location, "VolumeDesired": desired, "Volume": available}
+
+
+@pytest.fixture
+def frames() -> Frames:
+    answers = [
+        rental("a", 102, 10, "0.900", details=[entry("60200", 10, 266), entry("75001", 50, 20)]),
+        rental("b", 102, 20, "1.800", status=2, details=[entry("60200", 20, 266)]),
+        rental("c", 103, 0, "0.000", status=0, details=[entry("06200", 0, 5)]),
+        rental("d", 999, None, None, status="Nouveau statut", interest="12", sexe="homme"),
+    ]
+    out = flatten(answers)
+    meta = {
+        "a": {"campaign": "spring", "ordered_on": "2025-01-15"},
+        "b": {"campaign": "spring", "ordered_on": "2025-01-30"},
+        "c": {"campaign": "autumn", "ordered_on": "2025-03-02"},
+        "d": {"campaign": "autumn", "ordered_on": "not a date"},
+    }
+    out.rentals = join_metadata(out.rentals, meta)
+    return out
+
+
+def test_spend_by_category(frames: Frames) -> None:
+    out = spend_by_category(frames.rentals)
+    expected = pd.DataFrame(
+        {
+            "category": ["102", "103", "999"],
+            "category_label": ["CSP+", "CSP-", "999"],
+            "rentals": pd.array([2, 1, 1], dtype="Int64"),
+            "quantity": pd.array([30, 0, 0], dtype="Int64"),
+            "cost_total": [2.7, 0.0, 0.0],
+            "cost_per_contact": [0.09, float("nan"), float("nan")],
+        }
+    )
+    assert_frame_equal(out, expected, check_dtype=False, check_categorical=False)
+    assert out["cost_per_contact"].dtype == "float64"
+    assert list(out.columns) == [
+        "category",
+        "category_label",
+        "rentals",
+        "quantity",
+        "cost_total",
+        "cost_per_contact",
+    ]
+
+
+@pytest.mark.parametrize(
+    ("by", "first"),
+    [("interest", ["14", "Habitation"]), ("sexe", ["femme"]), ("campaign", ["spring"])],
+)
+def test_spend_by_any_column(frames: Frames, by: str, first: list[str]) -> None:
+    out = spend_by(frames.rentals, by)
+    assert out.iloc[0, : len(first)].tolist() == first
+    assert out["cost_total"].iloc[0] == pytest.approx(2.7)
+    assert out["rentals"].sum() == 4
+
+
+def test_spend_by_several_columns(frames: Frames) -> None:
+    out = spend_by(frames.rentals, ["campaign", "category"])
+    assert list(out.columns[:3]) == ["campaign", "category", "category_label"]
+    assert len(out) == 3
+
+
+def test_spend_by_an_unknown_column_is_an_input_error(frames: Frames) -> None:
+    with pytest.raises(InputError, match="nope"):
+        spend_by(frames.rentals, "nope")
+
+
+def test_volume_by_location(frames: Frames) -> None:
+    out = volume_by_location(frames.localisations)
+    assert out["location"].tolist() == ["75001", "60200", "06200"]  # shortfall first
+    assert out["rentals"].tolist() == [1, 2, 1]
+    assert out["volume_desired"].tolist() == [50, 30, 0]
+    assert out["volume_available"].tolist() == [20, 532, 5]
+    assert out["shortfall"].tolist() == [30, 0, 0]
+    assert out["coverage"].iloc[0] == pytest.approx(0.4)
+    assert pd.isna(out["coverage"].iloc[2])  # desired 0: missing, not infinite
+    assert list(out.columns) == [
+        "type",
+        "location",
+        "rentals",
+        "volume_desired",
+        "volume_available",
+        "shortfall",
+        "coverage",
+    ]
+
+
+def test_status_summary_has_every_status_in_lifecycle_order(frames: Frames) -> None:
+    out = status_summary(frames.rentals)
+    assert out["status"].tolist() == list(STATUS_LABELS)
+    assert out["rentals"].tolist() == [1, 0, 1, 0, 1, 1]
+    assert out["cost_total"].tolist() == pytest.approx([0.0, 0.0, 1.8, 0.0, 0.9, 0.0])
+
+
+def test_status_summary_of_no_rentals() -> None:
+    out = status_summary(flatten([]).rentals)
+    assert out["rentals"].tolist() == [0] * len(STATUS_LABELS)
+
+
+def test_spend_over_time_finds_the_date_column(frames: Frames) -> None:
+    out = spend_over_time(frames.rentals)
+    assert [str(p) for p in out["period"]] == ["2025-01", "2025-03"]
+    assert out["rentals"].tolist() == [2, 1]
+    assert out["cost_total"].tolist() == pytest.approx([2.7, 0.0])
+
+
+def test_spend_over_time_without_dates_is_an_input_error() -> None:
+    rentals = flatten([rental("a", 102, 1, "0.1")]).rentals
+    with pytest.raises(InputError, match="date_column="):
+        spend_over_time(rentals)
+
+
+def test_spend_over_time_with_an_unknown_freq_is_an_input_error(frames: Frames) -> None:
+    with pytest.raises(InputError, match="freq"):
+        spend_over_time(frames.rentals, date_column="ordered_on", freq="fortnight")
