@@ -43,7 +43,7 @@ from .store import Store
 from .tokens import dedupe_entries, read_tokens
 
 if TYPE_CHECKING:
-    from .client import Client
+    from .client import Client, StatusResponse
 
 __all__ = [
     "RETRYABLE_OUTCOMES",
@@ -239,7 +239,7 @@ def auth_message(result: FetchResult) -> str:
     )
 
 
-def _to_record(token: str, outcome: object) -> AnswerRecord:
+def _to_record(token: str, outcome: StatusResponse | RequestError) -> AnswerRecord:
     """Turn a ``StatusResponse`` or a ``RequestError`` into the record the store keeps."""
     now = datetime.now(UTC)
     if isinstance(outcome, RequestError):
@@ -255,14 +255,14 @@ def _to_record(token: str, outcome: object) -> AnswerRecord:
             error_message=redact(message or outcome.message),
             attempts=outcome.attempts,
         )
-    data = getattr(outcome, "data", {})
+    data = outcome.data
     return AnswerRecord(
         token=token,
         fetched_at=now,
         outcome=Outcome.OK,
-        http_status=getattr(outcome, "http_status", None),
-        body=getattr(outcome, "body", None),
-        attempts=getattr(outcome, "attempts", 1),
+        http_status=outcome.http_status,
+        body=outcome.body,
+        attempts=outcome.attempts,
         status=normalise_status(data.get("status") if isinstance(data, dict) else None)[0],
     )
 

@@ -193,6 +193,9 @@ def test_transport_and_parse_failures_are_recorded_for_retry(
     }
     assert result.failed == 5
     assert sorted(result.failed_tokens) == sorted(faults)
+    html = next(r for r in result.records if r.token == "fault-html")
+    assert html.body is not None
+    assert "<html" in html.body.lower()  # the raw body is kept for diagnosis
     attempts = {r.token: r.attempts for r in result.records}
     assert {attempts[t] for t in faults if t != "fault-html"} == {2}  # retried once
     # failures are not final: the next run asks them again
