@@ -126,7 +126,10 @@ class SandboxServer:
     def start(self) -> SandboxServer:
         """Serve in a daemon thread; returns self."""
         self._thread = threading.Thread(
-            target=self._httpd.serve_forever, name="smspartner-sandbox", daemon=True
+            target=self._httpd.serve_forever,
+            kwargs={"poll_interval": 0.05},
+            name="smspartner-sandbox",
+            daemon=True,
         )
         self._thread.start()
         return self

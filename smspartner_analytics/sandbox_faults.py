@@ -26,6 +26,8 @@ kind                   answer
 ``hang``               never answers (until the server stops, 60 s at most)
 ``reset``              closes the connection without answering (TCP reset)
 ``redirect``           HTTP 302 to ``.../location/status?token=redirected`` (count it!)
+``echo``               HTTP 502, an HTML page quoting the request line (API key included,
+                       as a careless proxy would): for testing that kept bodies are redacted
 =====================  ==================================================================
 
 Random faults (``fault_rate``) draw from ``RANDOM_FAULTS``: transient ones a client should retry.
@@ -53,7 +55,7 @@ REDIRECT_TARGET = "redirected"
 _GRAMMAR = re.compile(r"^fault-(?P<kind>.+?)(?:-then-ok-(?P<k>\d+))?$")
 _KINDS = re.compile(
     r"^(?:429-ra-.*|[45]\d\d|html(?:-[1-5]\d\d)?|code-\d+|slow-\d+|huge-chunked|"
-    r"truncated|badjson|wrongshape|huge|hang|reset|redirect)$"
+    r"truncated|badjson|wrongshape|huge|hang|reset|redirect|echo)$"
 )
 
 
@@ -73,7 +75,7 @@ class Fault:
             return int(self.kind)
         if self.kind.startswith("html-"):
             return int(self.kind[5:])
-        return 302 if self.kind == "redirect" else 200
+        return {"redirect": 302, "echo": 502}.get(self.kind, 200)
 
     @property
     def retry_after(self) -> str | None:

@@ -6,6 +6,7 @@ HTTP/1.1 answer.
 
 from __future__ import annotations
 
+import html
 import json
 import socket
 import struct
@@ -149,5 +150,9 @@ def _send_body_fault(handler: BaseHTTPRequestHandler, kind: str, server: _Server
         _send_reset(handler)
     elif kind == "redirect":
         _send_redirect(handler, server)
+    elif kind == "echo":
+        line = html.escape(handler.requestline, quote=False)
+        page = f"<html><body><h1>502</h1><p>Upstream failed for {line}</p></body></html>"
+        send_bytes(handler, 502, page.encode(), "text/html")
     else:  # pragma: no cover - parse_fault only lets known kinds through
         send_bytes(handler, 500, b"unknown fault\n", "text/plain")
