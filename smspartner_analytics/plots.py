@@ -9,7 +9,7 @@ The numbers come from :mod:`smspartner_analytics.analysis`; these functions only
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 from matplotlib.figure import Figure
@@ -69,9 +69,10 @@ def plot_volume(
         return _no_data(ax, title)
     table = _top_with_others(table, top, ["shortfall", "volume_desired"])
     _draw_volume(ax, table)
-    shown = len(table) - int(table["others"].any())
-    if shown < len(table) or int(table["count"].sum()) > shown:
-        title += f"\n(top {shown} by shortfall, then desired)"
+    if table["others"].any():
+        shown, rest = len(table) - 1, int(table["count"].iloc[-1])
+        noun = {"location": "localities", "token": "rentals", "type": "types"}[by]
+        title += f"\n{shown} of {shown + rest:,} {noun}, largest shortfall first; the rest summed"
     _finish(ax, title, xlabel="contacts", ylabel=None)
     return ax
 
@@ -102,6 +103,7 @@ def plot_spend(
         {
             "label": _group_labels(table, by),
             "cost_total": table["cost_total"].astype("float64").to_numpy(),
+            "rentals": table["rentals"].astype("int64").to_numpy(),
             "count": 1,
             "others": False,
         }
@@ -111,9 +113,14 @@ def plot_spend(
     bars = ax.barh(y, table["cost_total"], color=[OTHERS if o else SPEND for o in table["others"]])
     ax.set_yticks(list(y), [_cut(str(label)) for label in table["label"]])
     ax.invert_yaxis()
-    ax.bar_label(bars, labels=[euros(v) for v in table["cost_total"]], padding=3, fontsize=8)
-    ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _pos: euros(v, decimals=2)))
-    ax.margins(x=0.18)
+    labels = [
+        f"{euros(c)} · {n:,} rental{'s' if n != 1 else ''}"
+        for c, n in zip(table["cost_total"], table["rentals"], strict=True)
+    ]
+    ax.bar_label(bars, labels=labels, padding=3, fontsize=8)
+    _euro_axis(ax.xaxis, float(table["cost_total"].max()))
+    ax.margins(x=0.3)
+    title += f"\ntotal {euros(_total(rentals))}"
     _finish(ax, title, xlabel="spend (€)", ylabel=None)
     return ax
 
@@ -139,6 +146,7 @@ def plot_status(rentals: pd.DataFrame, *, ax: Axes | None = None) -> Axes:
     ax.yaxis.set_major_locator(MaxNLocator(integer=True))
     ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _pos: f"{v:,.0f}"))
     ax.margins(y=0.2)
+    title += f"\n{int(counts.sum()):,} rentals · {euros(_total(rentals))}"
     _finish(ax, title, xlabel="status", ylabel="rentals")
     return ax
 
@@ -158,6 +166,17 @@ def _axes(ax: Axes | None) -> Axes:
     import matplotlib.pyplot as plt
 
     return plt.gca()
+
+
+def _total(rentals: pd.DataFrame) -> float:
+    """The whole spend, summed once from the rentals (titles of every chart agree)."""
+    return float(rentals["cost_total"].sum())
+
+
+def _euro_axis(axis: Any, largest: float) -> None:
+    """Euro ticks: whole euros once amounts reach 100, cents below."""
+    decimals = 0 if abs(largest) >= 100 else 2
+    axis.set_major_formatter(FuncFormatter(lambda v, _pos: euros(v, decimals=decimals)))
 
 
 def _no_data(ax: Axes, title: str) -> Axes:
@@ -245,7 +264,9 @@ def _draw_volume(ax: Axes, table: pd.DataFrame) -> None:
     ax.set_yticks(y, [_cut(str(label)) for label in table["label"]])
     ax.invert_yaxis()
     ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _pos: f"{v:,.0f}"))
-    handles = [Patch(color=DESIRED, label="desired"), Patch(color=AVAILABLE, label="available")]
+    plain = ~short & ~table["others"]
+    handles = [Patch(color=DESIRED, label="desired")] if plain.any() else []
+    handles.append(Patch(color=AVAILABLE, label="available"))
     if short.any():
         handles.append(Patch(color=SHORTFALL, label="desired, with a shortfall"))
     if table["others"].any():
@@ -316,7 +337,7 @@ def _spend_by_month(rentals: pd.DataFrame, date_column: str | None, ax: Axes) ->
     values = series.astype("float64").to_numpy()
     bars = ax.bar(labels, values, color=SPEND)
     ax.bar_label(bars, labels=[euros(float(v)) for v in values], padding=3, fontsize=8)
-    ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _pos: euros(v, decimals=2)))
+    _euro_axis(ax.yaxis, float(values.max()))
     ax.tick_params(axis="x", labelrotation=45 if len(labels) > 6 else 0)
     ax.margins(y=0.15)
     _finish(ax, title, xlabel="month", ylabel="spend (€)")

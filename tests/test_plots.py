@@ -185,8 +185,8 @@ def test_spend_per_category_labels_values_and_currency(ax: Axes) -> None:
     (bars,) = bar_groups(ax)
     assert tick_texts(ax) == ["999", "CSP+ (102)", "CSP- (103)"]
     assert [round(v, 6) for v in values(bars)] == [5.0, 3.0, 1.25]
-    assert "€3.00" in all_texts(ax)
-    assert "€1.25" in all_texts(ax)
+    assert all_texts(ax) == ["€5.00 · 1 rental", "€3.00 · 2 rentals", "€1.25 · 1 rental"]
+    assert "total €9.25" in ax.get_title()
     ax.figure.canvas.draw()
     assert any(t.startswith("€") for t in tick_texts(ax, "x") if t)
     assert "€" in ax.get_xlabel()
@@ -236,6 +236,7 @@ def test_status_in_lifecycle_order_with_count_and_spend(ax: Axes) -> None:
     assert tick_texts(ax, "x") == ["requested", "processing", "ready", "failed", "downloaded"]
     assert values(bars) == [1, 0, 0, 1, 2]
     assert "2\n€2.90" in all_texts(ax)
+    assert "4 rentals · €3.90" in ax.get_title()
     assert to_hex(bars.patches[3].get_facecolor()) == plots.STATUS_COLOURS["failed"]
 
 
