@@ -1,11 +1,34 @@
-"""`smspartner-analytics report`."""
+"""`smspartner-analytics report [--store PATH] --out DIR [--excel] [--labels CSV]`."""
 
 from __future__ import annotations
 
 import argparse
 
-from ..errors import SMSPartnerError
+from ..config import resolve_store_path
+from ..errors import StoreError
+
+__all__ = ["run"]
 
 
 def run(args: argparse.Namespace) -> int:
-    raise SMSPartnerError("'report' is not built yet.")
+    """Read the store, write the report CSVs and charts, print the files written."""
+    from ..flatten import load_frames
+    from ..labels import load_labels
+    from ..report import write_report
+
+    path = resolve_store_path(args.store)
+    if not path.is_file():
+        raise StoreError(
+            f"No store at {path}: run `smspartner-analytics fetch TOKENS_FILE` first "
+            "(or pass --store)."
+        )
+    labels = load_labels(args.labels) if args.labels else None
+    frames = load_frames(path, labels=labels)
+    written = write_report(frames, args.out, excel=args.excel)
+    for file in written:
+        print(file)
+    print(
+        f"Report of {len(frames.rentals)} rental(s) and {len(frames.errors)} error(s): "
+        f"{len(written)} files in {args.out}"
+    )
+    return 0

@@ -1,0 +1,155 @@
+"""CSV for people: fixed column order, formula-like text neutralised, files replaced atomically.
+
+Plain mode: UTF-8, ``,`` separator, ``.`` decimals, ISO 8601 timestamps. Excel mode (French Excel):
+UTF-8 with BOM, ``;`` separator, decimal commas, money with its three decimals (``0,900``).
+Identifiers are written as the text they are (``06200`` keeps its zero). Text cells starting with
+``= + - @``, tab or CR get a leading ``'`` so a spreadsheet never runs them; numeric columns are
+left alone. ``read_csv`` reads such a file back with the declared dtypes.
+"""
+
+from __future__ import annotations
+
+import csv
+import os
+import tempfile
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
+from pathlib import Path
+from typing import IO, Final
+
+import numpy as np
+import pandas as pd
+
+from .columns import MONEY_COLUMNS, TIMESTAMP
+from .redaction import redact
+
+__all__ = [
+    "FORMULA_STARTS",
+    "atomic_path",
+    "format_column",
+    "neutralise",
+    "read_csv",
+    "write_csv",
+]
+
+#: Text cells starting with one of these are prefixed with ``'`` (CSV injection).
+FORMULA_STARTS: Final[tuple[str, ...]] = ("=", "+", "-", "@", "\t", "\r")
+
+
+def neutralise(text: str) -> str:
+    """``text`` with a leading ``'`` when a spreadsheet would read it as a formula."""
+    return "'" + text if text.startswith(FORMULA_STARTS) else text
+
+
+def _text(series: pd.Series, secrets: list[str]) -> list[str]:
+    values = series.astype("string").fillna("")
+    if secrets or values.str.contains("apikey=", case=False, regex=False).any():
+        values = values.map(lambda v: redact(v, secrets) if v else v)
+    risky = values.str.startswith(FORMULA_STARTS)
+    values = values.where(~risky, "'" + values)
+    return values.tolist()
+
+
+def _floats(series: pd.Series, money: bool, excel: bool) -> list[str]:
+    numbers = series.to_numpy(dtype="float64", na_value=np.nan)
+    form = "{:.3f}".format if money else repr
+    out = ["" if np.isnan(v) else form(float(v)) for v in numbers.tolist()]
+    return [v.replace(".", ",") for v in out] if excel else out
+
+
+def _timestamps(series: pd.Series) -> list[str]:
+    stamps = series.dt.tz_convert("UTC") if series.dt.tz is not None else series
+    text = stamps.dt.strftime("%Y-%m-%dT%H:%M:%S.%f")
+    suffix = "+00:00" if series.dt.tz is not None else ""
+    return [("" if pd.isna(v) else f"{v}{suffix}") for v in text.tolist()]
+
+
+def format_column(
+    series: pd.Series, *, excel: bool = False, secrets: list[str] | None = None
+) -> list[str]:
+    """The cells of one column as text, following the column's declared dtype."""
+    dtype = series.dtype
+    if isinstance(dtype, pd.DatetimeTZDtype) or pd.api.types.is_datetime64_dtype(dtype):
+        return _timestamps(series)
+    if pd.api.types.is_bool_dtype(dtype) or pd.api.types.is_integer_dtype(dtype):
+        return series.astype("string").fillna("").tolist()
+    if pd.api.types.is_float_dtype(dtype):
+        return _floats(series, series.name in MONEY_COLUMNS, excel)
+    return _text(series, [s for s in (secrets or []) if s])
+
+
+@contextmanager
+def atomic_path(path: Path) -> Iterator[Path]:
+    """Yield a temporary path beside ``path``; on success it replaces ``path`` at once."""
+    fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    os.close(fd)
+    tmp = Path(tmp_name)
+    try:
+        yield tmp
+        os.replace(tmp, path)
+    finally:
+        tmp.unlink(missing_ok=True)
+
+
+def _write_rows(fh: IO[str], frame: pd.DataFrame, excel: bool, secrets: list[str]) -> None:
+    writer = csv.writer(
+        fh, delimiter=";" if excel else ",", lineterminator="\r\n" if excel else "\n"
+    )
+    writer.writerow([neutralise(str(c)) for c in frame.columns])
+    columns = [format_column(frame[c], excel=excel, secrets=secrets) for c in frame.columns]
+    writer.writerows(zip(*columns, strict=True))
+
+
+def write_csv(
+    frame: pd.DataFrame, path: str | Path, *, excel: bool = False, secrets: list[str] | None = None
+) -> Path:
+    """Write ``frame`` (header always, even with no rows) to ``path`` via a temporary file."""
+    target = Path(path)
+    with atomic_path(target) as tmp:
+        encoding = "utf-8-sig" if excel else "utf-8"
+        with tmp.open("w", encoding=encoding, newline="") as fh:
+            _write_rows(fh, frame.reset_index(drop=True), excel, list(secrets or []))
+            fh.flush()
+            os.fsync(fh.fileno())
+    return target
+
+
+def _unneutralise(text: str) -> str:
+    return text[1:] if text.startswith("'") and text[1:].startswith(FORMULA_STARTS) else text
+
+
+def _parser(dtype: object, excel: bool) -> Callable[[pd.Series], pd.Series]:
+    def parse(raw: pd.Series) -> pd.Series:
+        blank = raw == ""
+        if dtype == TIMESTAMP:
+            return pd.to_datetime(raw.where(~blank), utc=True, format="ISO8601").astype(TIMESTAMP)
+        if dtype in ("Int64", pd.Int64Dtype()):
+            return pd.to_numeric(raw.where(~blank)).astype("Int64")
+        if dtype == "float64":
+            text = raw.str.replace(",", ".", regex=False) if excel else raw
+            return pd.to_numeric(text.where(~blank)).astype("float64")
+        text = raw.map(_unneutralise).astype("string").where(~blank)
+        return text.astype(dtype) if dtype != "string" else text  # type: ignore[call-overload]
+
+    return parse
+
+
+def read_csv(
+    path: str | Path, dtypes: Mapping[str, object], *, excel: bool = False
+) -> pd.DataFrame:
+    """Read a report CSV back, typing the columns named in ``dtypes`` (others stay text).
+
+    Undoes the ``'`` put before formula-like text. Missing cells come back missing.
+    """
+    raw = pd.read_csv(
+        path,
+        sep=";" if excel else ",",
+        dtype=str,
+        keep_default_na=False,
+        encoding="utf-8-sig",
+    )
+    out = {}
+    for name in raw.columns:
+        column = _unneutralise(str(name))
+        out[column] = _parser(dtypes.get(column, "string"), excel)(raw[name])
+    return pd.DataFrame(out)

@@ -1,0 +1,118 @@
+"""``write_report``: the frames and their aggregates as CSV files (and charts as PNG) in a folder.
+
+Files: ``rentals.csv``, ``localisations.csv``, ``errors.csv``, ``spend_by_category.csv``,
+``volume_by_location.csv``, ``status_summary.csv`` and the charts
+``volume_desired_vs_available.png``, ``spend_by_category.png``, ``status_breakdown.png``.
+Each file is written to a temporary name and renamed into place, so a crash mid-write leaves
+the previous report intact. CSV rules: ``csvout``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import TYPE_CHECKING, Final
+
+import pandas as pd
+
+from .analysis import spend_by_category, status_summary, volume_by_location
+from .config import ENV_API_KEY, resolve_setting
+from .csvout import atomic_path, write_csv
+from .errors import ReportError
+from .frames import Frames
+
+if TYPE_CHECKING:
+    from matplotlib.axes import Axes
+
+__all__ = ["CHART_FILES", "CSV_FILES", "EMPTY_STORE", "report_tables", "write_report"]
+
+CSV_FILES: Final[tuple[str, ...]] = (
+    "rentals.csv",
+    "localisations.csv",
+    "errors.csv",
+    "spend_by_category.csv",
+    "volume_by_location.csv",
+    "status_summary.csv",
+)
+CHART_FILES: Final[tuple[str, ...]] = (
+    "volume_desired_vs_available.png",
+    "spend_by_category.png",
+    "status_breakdown.png",
+)
+EMPTY_STORE: Final = (
+    "The store has no answers yet: run `smspartner-analytics fetch TOKENS_FILE` first."
+)
+
+
+def report_tables(frames: Frames) -> dict[str, pd.DataFrame]:
+    """The six tables of the report, keyed by file name, in column order."""
+    return {
+        "rentals.csv": frames.rentals,
+        "localisations.csv": frames.localisations,
+        "errors.csv": frames.errors,
+        "spend_by_category.csv": spend_by_category(frames.rentals),
+        "volume_by_location.csv": volume_by_location(frames.localisations),
+        "status_summary.csv": status_summary(frames.rentals),
+    }
+
+
+def _prepare(out_dir: str | Path) -> Path:
+    folder = Path(out_dir)
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise ReportError(
+            f"Cannot create the report folder {folder} ({exc.strerror}): choose another --out."
+        ) from None
+    return folder
+
+
+def write_report(
+    frames: Frames, out_dir: str | Path, *, excel: bool = False, charts: bool = True
+) -> list[Path]:
+    """Write the report CSVs (and, with ``charts``, the PNG charts) into ``out_dir``.
+
+    ``excel=True`` writes CSV for French Excel (BOM, ``;``, decimal commas). Returns the paths
+    written. Raises ``ReportError`` when there is nothing to report or the folder is unwritable.
+    """
+    if frames.rentals.empty and frames.errors.empty:
+        raise ReportError(EMPTY_STORE)
+    folder = _prepare(out_dir)
+    secrets = [key] if (key := resolve_setting(ENV_API_KEY)) else []
+    written: list[Path] = []
+    try:
+        for name, table in report_tables(frames).items():
+            written.append(write_csv(table, folder / name, excel=excel, secrets=secrets))
+        if charts:
+            written.extend(_write_charts(frames, folder))
+    except OSError as exc:
+        raise ReportError(
+            f"Cannot write the report in {folder} ({exc.strerror}): check the folder "
+            "is writable and has free space, or choose another --out."
+        ) from None
+    return written
+
+
+def _chart_makers(frames: Frames) -> dict[str, Callable[[Axes], object]]:
+    from .plots import plot_spend, plot_status, plot_volume
+
+    return {
+        "volume_desired_vs_available.png": lambda ax: plot_volume(frames.localisations, ax=ax),
+        "spend_by_category.png": lambda ax: plot_spend(frames.rentals, ax=ax),
+        "status_breakdown.png": lambda ax: plot_status(frames.rentals, ax=ax),
+    }
+
+
+def _write_charts(frames: Frames, folder: Path) -> list[Path]:
+    """Draw each chart on its own ``Figure`` (no pyplot, no global state) and save it as PNG."""
+    from matplotlib.figure import Figure
+
+    written = []
+    for name, draw in _chart_makers(frames).items():
+        fig = Figure(figsize=(10, 6), layout="constrained")
+        draw(fig.subplots())
+        target = folder / name
+        with atomic_path(target) as tmp:
+            fig.savefig(tmp, format="png", dpi=100)
+        written.append(target)
+    return written
