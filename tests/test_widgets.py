@@ -66,6 +66,11 @@ def bars(board: Dashboard, chart: str) -> list[BarContainer]:
     return [c for c in board.axes[chart].containers if isinstance(c, BarContainer)]
 
 
+def statuses(board: Dashboard) -> dict[str, str]:
+    rentals = board.frames.rentals
+    return {str(t): str(s) for t, s in zip(rentals["token"], rentals["status"], strict=True)}
+
+
 def test_filters_offered_for_present_columns_with_readable_labels() -> None:
     board = dashboard(make_frames())
     assert set(board.filters) == {
@@ -195,3 +200,33 @@ def test_missing_ipywidgets_gives_install_hint(monkeypatch: pytest.MonkeyPatch) 
         ConfigurationError, match=r"pip install 'smspartner-analytics\[notebooks\]'"
     ):
         dashboard(make_frames())
+
+
+def test_refresh_asks_the_sandbox_again_for_live_tokens_and_redraws(tmp_path: Path) -> None:
+    from smspartner_analytics.client import Client
+    from smspartner_analytics.fetch import fetch_statuses
+    from smspartner_analytics.flatten import load_frames
+    from smspartner_analytics.sandbox import sandbox
+    from smspartner_analytics.store import Store
+
+    with sandbox(rentals=30, advance_every=1) as url:
+        client = Client(api_key="test-key", base_url=url, rate=None)
+        with Store(tmp_path / "store.sqlite") as store:
+            fetch_statuses(url.server.entries, client=client, store=store, progress=False)
+            board = dashboard(load_frames(store), store=store, client=client)
+            assert not board.refresh_button.disabled
+            before = statuses(board)
+            live = board.refresh_tokens()
+            assert 0 < len(live) < 30
+            asked = {t: url.server.request_count(t) for t in before}
+            board.refresh_button.click()
+            again = {t: url.server.request_count(t) - n for t, n in asked.items()}
+            assert again == {t: int(t in live) for t in before}  # live ones once, the rest never
+            after = statuses(board)
+            assert [t for t in live if after[t] != before[t]], "no live rental moved on"
+            assert len(board.frames.history) == 30 + len(live)
+            assert board.progress.value == len(live)
+            assert f"Asked again for {len(live)} tokens" in board.message.value
+            ticks = [t.get_text() for t in board.axes["status"].get_xticklabels()]
+            drawn = [p.get_height() for p in bars(board, "status")[0].patches]
+            assert drawn == [list(after.values()).count(status) for status in ticks]  # redrawn
