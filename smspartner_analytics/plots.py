@@ -16,7 +16,7 @@ from matplotlib.figure import Figure
 from matplotlib.patches import Patch
 from matplotlib.ticker import FuncFormatter, MaxNLocator
 
-from .schema import STATUS_LABELS
+from . import analysis
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
@@ -96,9 +96,9 @@ def plot_spend(
     if by == "month":
         return _spend_by_month(rentals, date_column, ax)
     title = f"Spend per {by}"
-    if rentals.empty or by not in rentals.columns:
+    if rentals.empty:
         return _no_data(ax, title)
-    table = _spend_by(rentals, by=by)
+    table = analysis.spend_by(rentals, by)
     table = pd.DataFrame(
         {
             "label": _group_labels(table, by),
@@ -135,11 +135,11 @@ def plot_status(rentals: pd.DataFrame, *, ax: Axes | None = None) -> Axes:
     title = "Rentals per status"
     if rentals.empty or "status" not in rentals.columns:
         return _no_data(ax, title)
-    summary = _status_summary(rentals).set_index("status")
-    order = [s for s in STATUS_LABELS if s != "unknown" or s in summary.index]
-    summary = summary.reindex(order)
-    counts = summary["rentals"].fillna(0).astype("int64")
-    spend = summary["cost_total"].astype("float64").fillna(0.0)
+    summary = analysis.status_summary(rentals)
+    summary = summary[(summary["status"] != "unknown") | (summary["rentals"] > 0)]
+    order = [str(s) for s in summary["status"]]
+    counts = summary["rentals"].astype("int64")
+    spend = summary["cost_total"].astype("float64")
     bars = ax.bar(order, counts, color=[STATUS_COLOURS[s] for s in order])
     labels = [f"{n:,}\n{euros(c)}" if n else "0" for n, c in zip(counts, spend, strict=True)]
     ax.bar_label(bars, labels=labels, padding=3, fontsize=8)
@@ -209,14 +209,14 @@ def _volume_table(localisations: pd.DataFrame, by: str) -> pd.DataFrame:
     if localisations.empty:
         return pd.DataFrame()
     if by == "location":
-        agg = _volume_by_location(localisations)
+        agg = analysis.volume_by_location(localisations)
         several_types = agg["type"].nunique() > 1
         labels = [
             f"{loc} ({typ})" if several_types else str(loc)
             for typ, loc in zip(agg["type"], agg["location"], strict=True)
         ]
     else:
-        agg = _volume_by(localisations, by=by)
+        agg = analysis.volume_by_location(localisations, by=by)
         labels = [str(value) for value in agg[by]]
     return pd.DataFrame(
         {
@@ -231,7 +231,9 @@ def _volume_table(localisations: pd.DataFrame, by: str) -> pd.DataFrame:
 
 
 def _top_with_others(table: pd.DataFrame, top: int, order: list[str]) -> pd.DataFrame:
-    """The ``top`` largest rows by ``order`` plus one summed "others (N)" row for the rest."""
+    """The first ``top`` rows plus one summed "others (N)" row for the rest.
+
+    ``analysis`` already ranks its rows; the stable sort only guards that order."""
     ranked = table.sort_values(order, ascending=False, kind="stable")
     if len(ranked) <= max(top, 1):
         return ranked.reset_index(drop=True)
@@ -330,11 +332,11 @@ def _spend_by_month(rentals: pd.DataFrame, date_column: str | None, ax: Axes) ->
     title = "Spend per month"
     if rentals.empty:
         return _no_data(ax, title)
-    series = _spend_over_time(rentals, date_column=date_column, freq="M")
-    if series.empty:
+    table = analysis.spend_over_time(rentals, date_column=date_column, freq="M")
+    if table.empty:
         return _no_data(ax, title)
-    labels = [_month_label(value) for value in series.index]
-    values = series.astype("float64").to_numpy()
+    labels = [_month_label(value) for value in table["period"]]
+    values = table["cost_total"].astype("float64").to_numpy()
     bars = ax.bar(labels, values, color=SPEND)
     ax.bar_label(bars, labels=[euros(float(v)) for v in values], padding=3, fontsize=8)
     _euro_axis(ax.yaxis, float(values.max()))
@@ -342,45 +344,3 @@ def _spend_by_month(rentals: pd.DataFrame, date_column: str | None, ax: Axes) ->
     ax.margins(y=0.15)
     _finish(ax, title, xlabel="month", ylabel="spend (€)")
     return ax
-
-
-# --- aggregates (stand-ins with the data dictionary's columns until ``analysis`` lands) ------
-
-
-def _status_summary(rentals: pd.DataFrame) -> pd.DataFrame:
-    grouped = rentals.groupby(rentals["status"].astype("string"), observed=True)
-    out = grouped.agg(rentals=("token", "size"), cost_total=("cost_total", "sum"))
-    return out.reset_index()
-
-
-def _spend_by(rentals: pd.DataFrame, *, by: str) -> pd.DataFrame:
-    keys = [by, f"{by}_label"] if f"{by}_label" in rentals.columns else [by]
-    grouped = rentals.groupby(keys, dropna=False, observed=True)
-    out = grouped.agg(
-        rentals=("token", "size"), quantity=("quantity", "sum"), cost_total=("cost_total", "sum")
-    )
-    return out.reset_index().sort_values("cost_total", ascending=False, ignore_index=True)
-
-
-def _volume_by_location(localisations: pd.DataFrame) -> pd.DataFrame:
-    return _volume_by(localisations, by=["type", "location"])
-
-
-def _volume_by(localisations: pd.DataFrame, *, by: str | list[str]) -> pd.DataFrame:
-    grouped = localisations.groupby(by, dropna=False, observed=True)
-    out = grouped.agg(
-        rentals=("token", "nunique"),
-        volume_desired=("volume_desired", "sum"),
-        volume_available=("volume_available", "sum"),
-        shortfall=("shortfall", "sum"),
-    )
-    return out.reset_index()
-
-
-def _spend_over_time(
-    rentals: pd.DataFrame, *, date_column: str | None = None, freq: str = "M"
-) -> pd.Series:
-    column = date_column or "fetched_at"
-    dates = pd.to_datetime(rentals[column], errors="coerce", utc=True).dt.tz_localize(None)
-    periods = dates.dt.to_period(freq)
-    return rentals["cost_total"].groupby(periods).sum().sort_index()

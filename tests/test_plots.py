@@ -13,6 +13,7 @@ from matplotlib.container import BarContainer
 from matplotlib.figure import Figure
 
 from smspartner_analytics import plots
+from smspartner_analytics.errors import InputError
 from smspartner_analytics.plots import plot_spend, plot_status, plot_volume
 
 STATUSES = ["requested", "processing", "ready", "failed", "downloaded", "unknown"]
@@ -283,3 +284,18 @@ def test_without_ax_draws_on_current_axes_and_leaves_global_style_alone() -> Non
     finally:
         plt.close("all")
     assert fig is not None
+
+
+def test_spend_by_month_uses_the_tokens_order_date_by_default(ax: Axes) -> None:
+    frame = rentals([("a", "ready", "102", 1.0), ("b", "ready", "102", 2.0)])
+    frame["ordered_on"] = pd.Series(["2025-04-30", "2025-05-01"], dtype="string")
+    plot_spend(frame, by="month", ax=ax)
+    assert [t.get_text() for t in ax.get_xticklabels()] == ["2025-04", "2025-05"]
+
+
+def test_spend_by_a_missing_column_is_a_clear_error(ax: Axes) -> None:
+    frame = rentals([("a", "ready", "102", 1.0)])
+    with pytest.raises(InputError, match="campagne"):
+        plot_spend(frame, by="campagne", ax=ax)
+    with pytest.raises(InputError, match="date_column"):
+        plot_spend(frame.drop(columns=["campaign"]), by="month", ax=ax)
