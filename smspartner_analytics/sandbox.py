@@ -23,6 +23,7 @@ another path                                404     an HTML page
 from __future__ import annotations
 
 import csv
+import socket
 import threading
 import time
 from collections import Counter
@@ -65,6 +66,10 @@ class _HTTPServer(ThreadingHTTPServer):
         """Clients that hang up early (timeouts, huge bodies) are expected: stay quiet."""
 
 
+class _HTTPServer6(_HTTPServer):
+    address_family = socket.AF_INET6
+
+
 class _Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
     disable_nagle_algorithm = True  # headers and body go out at once (no 40 ms delayed ACK)
@@ -92,7 +97,8 @@ class SandboxServer:
         port: int = 0,
         advance_every: int = 0,
     ) -> None:
-        if not is_loopback_url(f"http://{host}/"):
+        shown_host = f"[{host}]" if ":" in host else host
+        if not is_loopback_url(f"http://{shown_host}/"):
             raise ConfigurationError(
                 f"The sandbox serves loopback addresses only, not {host!r}: use 127.0.0.1."
             )
@@ -111,7 +117,8 @@ class SandboxServer:
         self._in_flight = 0
         self.max_in_flight = 0
         self.stopping = threading.Event()
-        self._httpd = _HTTPServer((host, port), _Handler)
+        server_class = _HTTPServer6 if ":" in host else _HTTPServer
+        self._httpd = server_class((host, port), _Handler)
         self._httpd.app = self
         self._thread: threading.Thread | None = None
         bound_host, bound_port = self._httpd.server_address[:2]

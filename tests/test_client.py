@@ -374,6 +374,7 @@ def test_the_key_never_leaks(
             for text in (str(link), repr(link), link.body or "", repr(vars(link))):
                 assert fake_key not in text
     messages = [r.getMessage() for r in caplog.records]
+    assert any(m.startswith("Retrying token fault-429") and "apiKey=***" in m for m in messages)
     assert any("apiKey=***" in m for m in messages)  # urllib3 logged the request line...
     for record in caplog.records:  # ...but never the key
         assert fake_key not in record.getMessage()

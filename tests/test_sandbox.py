@@ -297,3 +297,16 @@ def test_cli_serves_until_ctrl_c(tmp_path: Path) -> None:
     assert f"SMSPARTNER_BASE_URL={url} SMSPARTNER_API_KEY=anything" in "".join(output)
     assert out == ""
     assert "stopped" in err
+
+
+@pytest.mark.parametrize("host", ["localhost", "::1"])
+def test_other_loopback_hosts(host: str, session: requests.Session) -> None:
+    try:
+        server = sandbox(rentals=2, host=host)
+        url = server.__enter__()
+    except OSError:  # pragma: no cover - machine without IPv6
+        pytest.skip(f"cannot bind {host}")
+    try:
+        assert ask(session, url, url.server.tokens[0]).status_code == 200
+    finally:
+        server.__exit__(None, None, None)
