@@ -13,8 +13,10 @@ from __future__ import annotations
 
 import base64
 import datetime as dt
+import html
 import io
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -91,6 +93,7 @@ class Dashboard:
         self.out_dir = Path(out_dir) if out_dir is not None else Path("report")
         self.rows = rows
         self.filters: dict[str, Any] = {}
+        self._paused = False  # True while several values change at once: one redraw after
         self._dates: dict[str, tuple[Any, Any]] = {}
         self._build_filters()
         self.figures: dict[str, Figure] = {name: _figure(name) for name in CHARTS}
@@ -107,7 +110,7 @@ class Dashboard:
         self.widget = self._layout()
         self.redraw()
         for widget in self._value_widgets():
-            widget.observe(lambda _change: self.redraw(), names="value")
+            widget.observe(self._changed, names="value")
 
     # --- display ---------------------------------------------------------------------------
 
@@ -135,8 +138,9 @@ class Dashboard:
             raise ValueError(f"no filter named {name!r}; the filters are: {known}")
         if name in self._dates:
             start, end = tuple(values) if values is not None else (None, None)
-            self._dates[name][0].value = _as_date(start)
-            self._dates[name][1].value = _as_date(end)
+            with self._one_redraw():
+                self._dates[name][0].value = _as_date(start)
+                self._dates[name][1].value = _as_date(end)
             return
         wanted = tuple(str(v) for v in values or ())
         allowed = {value for _label, value in self.filters[name].options}
@@ -202,11 +206,23 @@ class Dashboard:
         self.filters[name] = self._w.VBox([start, end])
 
     def _value_widgets(self) -> list[Any]:
-        dates = {name for name in self._dates}
         pickers = [picker for pair in self._dates.values() for picker in pair]
-        return [w for n, w in self.filters.items() if n not in dates] + pickers
+        return [w for n, w in self.filters.items() if n not in self._dates] + pickers
 
     # --- drawing ---------------------------------------------------------------------------
+
+    def _changed(self, _change: Any) -> None:
+        if not self._paused:
+            self.redraw()
+
+    @contextmanager
+    def _one_redraw(self) -> Iterator[None]:
+        self._paused = True
+        try:
+            yield
+        finally:
+            self._paused = False
+            self.redraw()
 
     def redraw(self) -> None:
         """Draw the charts, the table and the summary for the current filters."""
@@ -245,9 +261,9 @@ class Dashboard:
         try:
             write_report(self.filtered(), self.out_dir)
         except SMSPartnerError as exc:
-            self.message.value = _escape(f"{type(exc).__name__}: {exc}")
+            self.message.value = html.escape(f"{type(exc).__name__}: {exc}")
         else:
-            self.message.value = _escape(f"Report written to {self.out_dir}")
+            self.message.value = html.escape(f"Report written to {self.out_dir}")
 
     def _refresh_button(self) -> Any:
         ready = self.store is not None and self.client is not None
@@ -280,9 +296,9 @@ class Dashboard:
                 )
                 self.progress.value += len(chunk)
             self.reload(load_frames(self.store))
-            self.message.value = _escape(f"Asked again for {len(tokens):,} tokens.")
+            self.message.value = html.escape(f"Asked again for {len(tokens):,} tokens.")
         except SMSPartnerError as exc:
-            self.message.value = _escape(f"{type(exc).__name__}: {exc}")
+            self.message.value = html.escape(f"{type(exc).__name__}: {exc}")
         finally:
             self.refresh_button.disabled = False
             self.progress.layout.visibility = "hidden"
@@ -297,10 +313,14 @@ class Dashboard:
     def reload(self, frames: Frames) -> None:
         """Show new frames, keeping the selections that still exist, and redraw."""
         self.frames = frames
+        with self._one_redraw():
+            self._update_options()
+
+    def _update_options(self) -> None:
         for name, widget in self.filters.items():
             if name in self._dates:
                 continue
-            source = frames.localisations if name == "type" else frames.rentals
+            source = self.frames.localisations if name == "type" else self.frames.rentals
             if name not in source.columns:
                 continue
             kept = widget.value
@@ -308,7 +328,6 @@ class Dashboard:
                 widget.options = _options(source, name)
                 allowed = {value for _label, value in widget.options}
                 widget.value = tuple(v for v in kept if v in allowed)
-        self.redraw()
 
 
 # --- helpers -----------------------------------------------------------------------------------
@@ -405,9 +424,3 @@ def _table_html(rentals: pd.DataFrame, rows: int) -> str:
 def _chunks(items: list[str], size: int) -> Iterable[list[str]]:
     for start in range(0, len(items), size):
         yield items[start : start + size]
-
-
-def _escape(text: str) -> str:
-    import html
-
-    return html.escape(text)

@@ -230,3 +230,14 @@ def test_refresh_asks_the_sandbox_again_for_live_tokens_and_redraws(tmp_path: Pa
             ticks = [t.get_text() for t in board.axes["status"].get_xticklabels()]
             drawn = [p.get_height() for p in bars(board, "status")[0].patches]
             assert drawn == [list(after.values()).count(status) for status in ticks]  # redrawn
+
+
+def test_reload_keeps_selections_that_still_exist() -> None:
+    board = dashboard(make_frames())
+    board.set_filter("category", ["102", "999"])
+    frames = make_frames()
+    frames.rentals = frames.rentals[frames.rentals["token"] != "t4"].reset_index(drop=True)
+    board.reload(frames)
+    assert board.filters["category"].value == ("102",)  # 999 is gone with t4
+    assert list(board.filtered().rentals["token"]) == ["t1", "t3"]
+    assert len(bars(board, "spend")[0].patches) == 1
