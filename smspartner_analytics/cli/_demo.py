@@ -1,11 +1,17 @@
-"""`smspartner-analytics demo`."""
+"""`smspartner-analytics demo`: the whole job on the built-in sandbox (no key, no network)."""
 
 from __future__ import annotations
 
 import argparse
+import sys
 
-from ..errors import SMSPartnerError
+from . import EXIT_OK
 
 
 def run(args: argparse.Namespace) -> int:
-    raise SMSPartnerError("'demo' is not built yet.")
+    from ..demo import run_demo
+
+    progress = not args.quiet and sys.stderr.isatty()
+    result = run_demo(args.out, rentals=args.rentals, seed=args.seed, progress=progress)
+    print("\n".join(result.summary_lines()))
+    return EXIT_OK

@@ -1,0 +1,127 @@
+"""The demo: the whole job on the built-in sandbox, with no key and no network.
+
+Starts the sandbox in-process, fetches a few hundred generated rentals (with campaign metadata,
+a few unknown tokens and a small share of transient faults, so retries and the errors table are
+shown too) through the real ``Client`` over HTTP, writes the full report and summarises it.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+
+from .analysis import spend_by_category, status_summary
+from .client import Client
+from .fetch import FetchResult, fetch_statuses
+from .flatten import load_frames
+from .frames import Frames
+from .records import TokenEntry
+from .report import write_report
+from .sandbox import sandbox
+
+__all__ = ["DEMO_KEY", "DemoResult", "run_demo"]
+
+#: The sandbox accepts any non-empty key; the demo uses this one, which is no secret.
+DEMO_KEY = "sandbox-demo-key"
+STORE_NAME = "demo.sqlite"
+#: Tokens the sandbox does not know: the API answers code 32 (rental not found) for them.
+UNKNOWN_TOKENS = ("0" * 40, "deadbeef" * 5, "f" * 40)
+
+
+@dataclass
+class DemoResult:
+    """What the demo did: where the report is, the fetch counts and the frames."""
+
+    out_dir: Path
+    store_path: Path
+    base_url: str
+    seconds: float
+    fetch: FetchResult
+    frames: Frames
+    files: list[Path]
+
+    def summary_lines(self) -> list[str]:
+        """A few lines a person reads after the run."""
+        rentals = self.frames.rentals
+        statuses = status_summary(rentals)
+        present = statuses[statuses["rentals"] > 0]
+        by_status = " · ".join(f"{r.status} {r.rentals}" for r in present.itertuples())
+        spend = spend_by_category(rentals)
+        by_cat = " · ".join(
+            f"{r.category_label} {_euros(float(r.cost_total))}" for r in spend.itertuples()
+        )
+        total = float(rentals["cost_total"].sum())
+        quantity = int(rentals["quantity"].sum())
+        retried = sum(1 for rec in self.fetch.records if rec.attempts > 1)
+        lines = [
+            f"Fetched {self.fetch.total} rental tokens from the sandbox at {self.base_url} "
+            f"(no key, no network) in {self.seconds:.1f} s.",
+            f"  {self.fetch.summary()}",
+            f"  {retried} requests needed retries after transient faults (5xx, 429, cut bodies).",
+            f"Rentals per status: {by_status}",
+            f"Spend: {_euros(total)} for {_count(quantity)} contacts ({by_cat})",
+        ]
+        loc = self.frames.localisations
+        short = loc[loc["shortfall"] > 0]
+        worst = short.sort_values("shortfall", ascending=False).head(3)
+        if len(worst):
+            lines.append(f"Worst shortfalls ({len(short)} localities short):")
+            lines.extend(
+                f"  {r.type} {r.location} (rental {str(r.token)[:8]}…): desired "
+                f"{_count(r.volume_desired)}, available {_count(r.volume_available)}, "
+                f"short {_count(r.shortfall)}"
+                for r in worst.itertuples()
+            )
+        if len(self.frames.errors):
+            lines.append(f"Tokens without data: {len(self.frames.errors)} (see errors.csv)")
+        lines.append(f"Report: {len(self.files)} files in {self.out_dir}/")
+        charts = [p.name for p in self.files if p.suffix == ".png"]
+        if charts:
+            lines.append(f"  charts: {', '.join(charts)}")
+        lines.append(f"Store: {self.store_path} (open it with smspartner_analytics.load_frames)")
+        return lines
+
+
+def _euros(amount: float) -> str:
+    return f"{amount:,.2f} €".replace(",", "\u202f")
+
+
+def _count(value: object) -> str:
+    return f"{int(value):,}".replace(",", "\u202f")  # type: ignore[call-overload]
+
+
+def _fresh_store(path: Path) -> None:
+    for suffix in ("", "-wal", "-shm"):
+        Path(f"{path}{suffix}").unlink(missing_ok=True)
+
+
+def run_demo(
+    out_dir: str | Path = "smspartner-report",
+    *,
+    rentals: int = 300,
+    seed: int = 0,
+    progress: bool = True,
+    latency_ms: float = 15.0,
+    fault_rate: float = 0.03,
+) -> DemoResult:
+    """Run the demo end to end and return what it did (the report is in ``out_dir``)."""
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    store_path = out / STORE_NAME
+    _fresh_store(store_path)
+    start = time.perf_counter()
+    with sandbox(rentals=rentals, seed=seed, latency_ms=latency_ms, fault_rate=fault_rate) as url:
+        entries: Iterable[TokenEntry] = [
+            *url.server.entries,
+            *(TokenEntry(token, {"campaign": "Unknown"}) for token in UNKNOWN_TOKENS),
+        ]
+        with Client(api_key=DEMO_KEY, base_url=url, rate=None, workers=8) as client:
+            result = fetch_statuses(
+                entries, client=client, store=store_path, progress=progress, errors="ignore"
+            )
+    seconds = time.perf_counter() - start
+    frames = load_frames(store_path)
+    files = write_report(frames, out)
+    return DemoResult(out, store_path, str(url), seconds, result, frames, files)
