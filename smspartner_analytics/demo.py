@@ -50,7 +50,8 @@ class DemoResult:
         by_status = " · ".join(f"{r.status} {r.rentals}" for r in present.itertuples())
         spend = spend_by_category(rentals)
         by_cat = " · ".join(
-            f"{r.category_label} {_euros(float(r.cost_total))}" for r in spend.itertuples()
+            f"{label} {_euros(cost)}"
+            for label, cost in zip(spend["category_label"], spend["cost_total"], strict=True)
         )
         total = float(rentals["cost_total"].sum())
         quantity = int(rentals["quantity"].sum())
