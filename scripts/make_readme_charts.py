@@ -1,7 +1,8 @@
 """Regenerate the README pictures: docs/volume.png, docs/spend.png, docs/status.png.
 
-Runs the demo pipeline on the built-in sandbox (sandbox → fetch → load_frames → plot_*), so the
-pictures show what a newcomer's first run shows. Usage, from the repository root:
+Runs the demo (``run_demo``: sandbox → fetch → load_frames → report) and draws its frames with
+``plot_*``, so the pictures show what a newcomer's first ``smspartner-analytics demo`` shows.
+Usage, from the repository root:
 
     python scripts/make_readme_charts.py [--out docs]
 """
@@ -17,22 +18,17 @@ from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
 import smspartner_analytics as sa
+from smspartner_analytics.demo import run_demo
 
 __all__ = ["main"]
 
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def demo_frames(*, rentals: int = 300, seed: int = 0) -> sa.Frames:
-    """The demo's frames: every sandbox rental fetched into a throwaway store."""
-    with tempfile.TemporaryDirectory(prefix="smspartner-charts-") as tmp, sa.sandbox(
-        rentals=rentals, seed=seed
-    ) as url:
-        tokens = url.server.write_tokens_csv(Path(tmp) / "tokens.csv")
-        client = sa.Client(api_key="sandbox", base_url=url, rate=None)
-        store = Path(tmp) / "demo.sqlite"
-        sa.fetch_statuses(tokens, client=client, store=store, progress=False)
-        return sa.load_frames(store)
+def demo_frames() -> sa.Frames:
+    """The demo's frames, by the demo's own code path (``smspartner-analytics demo``)."""
+    with tempfile.TemporaryDirectory(prefix="smspartner-charts-") as tmp:
+        return run_demo(tmp, progress=False).frames
 
 
 def charts(frames: sa.Frames) -> dict[str, tuple[tuple[float, float], Callable[[Axes], Axes]]]:
