@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import math
 import warnings
+from collections import defaultdict
 from collections.abc import Sequence
 from datetime import datetime
 from typing import Final
@@ -94,7 +95,7 @@ def _slow_number(value: object) -> float | int | None:
 def _numbers(values: Sequence[object]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Return (float64 numbers, missing-on-input mask, bad mask) for raw ``values``."""
     n = len(values)
-    kinds = np.fromiter((_KIND.get(type(v), 3) for v in values), dtype=np.int8, count=n)
+    kinds = np.array(list(map(_KIND.__getitem__, map(type, values))), dtype=np.int8)
     missing = kinds == 0
     bad = kinds == 3  # bool, dict, list, ...
     usable = kinds == 1
@@ -120,13 +121,33 @@ def _numbers(values: Sequence[object]) -> tuple[np.ndarray, np.ndarray, np.ndarr
 
 
 # type -> 0 missing, 1 parse with pandas (int, str), 2 float, 3 never a number (bool, containers)
-_KIND: Final[dict[type, int]] = {type(None): 0, int: 1, str: 1, float: 2}
+_KIND: Final[defaultdict[type, int]] = defaultdict(
+    lambda: 3, {type(None): 0, int: 1, str: 1, float: 2}
+)
+
+
+def _fast(values: Sequence[object], parse: type[int] | type[float]) -> np.ndarray | None:
+    """The common case in one C-level pass: every value an int, or every value text that
+    ``parse`` accepts. None when anything else is there (the general path then decides)."""
+    kinds = set(map(type, values))
+    dtype = np.int64 if parse is int else np.float64
+    try:
+        if kinds == {int} or (parse is float and kinds <= {int, float}):
+            return np.array(values, dtype=dtype)
+        if kinds == {str}:
+            return np.array(list(map(parse, values)), dtype=dtype)
+    except (ValueError, OverflowError, TypeError):
+        return None
+    return None
 
 
 def to_float(
     values: Sequence[object], column: str, tokens: Sequence[object], problems: Problems
 ) -> np.ndarray:
     """float64 array; decimal commas and numbers-as-text accepted; others missing (reported)."""
+    fast = _fast(values, float) if values else None
+    if fast is not None and np.isfinite(fast).all():
+        return fast
     nums, _missing, bad = _numbers(values)
     nums[bad] = np.nan
     problems.add(column, tokens, np.flatnonzero(bad).tolist())
@@ -137,6 +158,9 @@ def to_int(
     values: Sequence[object], column: str, tokens: Sequence[object], problems: Problems
 ) -> pd.arrays.IntegerArray:
     """Nullable Int64 array; integral numbers as numbers or text; others missing (reported)."""
+    fast = _fast(values, int) if values else None
+    if fast is not None:
+        return pd.arrays.IntegerArray(fast, np.zeros(len(fast), dtype=bool))
     nums, missing, bad = _numbers(values)
     with np.errstate(invalid="ignore"):
         bad |= ~missing & ~bad & ((nums != np.floor(nums)) | (np.abs(nums) > _INT64_MAX))
@@ -183,17 +207,24 @@ def _text(value: object) -> str | bool | None:
 def _text_list(
     values: Sequence[object], column: str, tokens: Sequence[object], problems: Problems
 ) -> list[str | None]:
-    out: list[str | None] = [v if type(v) is str else None for v in values]
+    kinds = set(map(type, values))
+    if kinds <= _TEXT_TYPES:
+        return list(values)  # type: ignore[arg-type]
+    if kinds == {int}:
+        return list(map(str, values))
+    out: list[str | None] = []
     bad = []
     for pos, value in enumerate(values):
-        if type(value) is not str and value is not None:
-            text = _text(value)
-            if text is False:
-                bad.append(pos)
-            else:
-                out[pos] = text  # type: ignore[assignment]
+        text = value if type(value) is str else _text(value)
+        if text is False:
+            bad.append(pos)
+            text = None
+        out.append(text)  # type: ignore[arg-type]
     problems.add(column, tokens, bad)
     return out
+
+
+_TEXT_TYPES: Final = frozenset({str, type(None)})
 
 
 def to_text(

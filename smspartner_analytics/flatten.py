@@ -24,7 +24,7 @@ from .frames import Frames
 from .labels import Labels
 from .records import AnswerRecord
 from .schema import RENTAL_COLUMNS, STATUS_BY_CODE, Outcome
-from .tables import Collector, build_frames
+from .tables import Collector, build_frames, paused_gc
 
 __all__ = ["DataWarning", "StoreLike", "flatten", "join_metadata", "load_frames"]
 
@@ -40,10 +40,11 @@ def flatten(
     entry, one ``errors`` row per other answer. ``fetched_at`` (UTC) fills the ``fetched_at``
     columns; ``labels`` defaults to ``load_labels()``. Never raises on the answers' shape.
     """
-    columns = Collector()
-    for answer in answers:
-        columns.add_answer(answer, None, fetched_at)
-    return build_frames(columns, labels)
+    with paused_gc():
+        columns = Collector()
+        for answer in answers:
+            columns.add_answer(answer, None, fetched_at)
+        return build_frames(columns, labels)
 
 
 class StoreLike(Protocol):
@@ -75,9 +76,10 @@ def load_frames(
             raise StoreError(_NO_STORE.format(path))
         from .store import Store
 
-        with Store(path) as opened:
+        with Store(path) as opened, paused_gc():
             return _load(opened, labels)
-    return _load(store, labels)
+    with paused_gc():
+        return _load(store, labels)
 
 
 def _load(store: StoreLike, labels: Labels | None) -> Frames:
