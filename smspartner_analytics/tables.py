@@ -18,7 +18,14 @@ import numpy as np
 import pandas as pd
 
 from .coerce import Problems, describe, to_category, to_float, to_int, to_text, to_timestamp
-from .columns import ERROR_DTYPES, LOCALISATION_DTYPES, RENTAL_DTYPES, STATUS_DTYPE, empty_frame
+from .columns import (
+    ERROR_DTYPES,
+    HISTORY_DTYPES,
+    LOCALISATION_DTYPES,
+    RENTAL_DTYPES,
+    STATUS_DTYPE,
+    empty_frame,
+)
 from .frames import Frames
 from .labels import Labels, load_labels
 from .schema import normalise_status
@@ -294,6 +301,7 @@ def build_frames(columns: Collector, labels: Labels | None) -> Frames:
         rentals=_rentals_frame(rentals, labels or load_labels(), problems),
         localisations=_localisations_frame(locs, problems),
         errors=_errors_frame(errors, problems),
+        history=empty_frame(HISTORY_DTYPES),
     )
     problems.emit(stacklevel=4)
     return frames

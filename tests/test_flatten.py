@@ -116,6 +116,7 @@ def test_columns_and_dtypes_are_declared_even_with_no_answers() -> None:
     assert tuple(frames.rentals.columns) == RENTAL_COLUMNS
     assert tuple(frames.localisations.columns) == LOCALISATION_COLUMNS
     assert tuple(frames.errors.columns) == ERROR_COLUMNS
+    assert tuple(frames.history.columns) == HISTORY_COLUMNS
     assert frames.rentals["min_age"].dtype == "Int64"
     assert frames.rentals["fetched_at"].dtype == TIMESTAMP
     assert frames.localisations["coverage"].dtype == "float64"
