@@ -9,7 +9,10 @@ from the API (data or an API error such as 32), 3 some got no answer after retri
 from __future__ import annotations
 
 import argparse
+import os
 import sys
+import threading
+import time
 import warnings
 
 from . import EXIT_AUTH, EXIT_INTERRUPTED, EXIT_OK, EXIT_PARTIAL
@@ -48,6 +51,7 @@ def run(args: argparse.Namespace) -> int:
             "run the same command again to fetch the rest.",
             file=sys.stderr,
         )
+        _leave_if_requests_hang()
         return EXIT_INTERRUPTED
     print(result.summary())
     print(f"Store: {result.store_path}")
@@ -64,3 +68,20 @@ def run(args: argparse.Namespace) -> int:
         )
         return EXIT_PARTIAL
     return EXIT_OK
+
+
+def _leave_if_requests_hang(grace: float = 0.25) -> None:
+    """After Ctrl-C, exit at once if fetch threads are still stuck in a request.
+
+    The interpreter joins worker threads at exit, and a server that does not answer would hold
+    that for every remaining read timeout and retry (minutes). Every answer is already committed
+    and the store closed, so nothing is lost by leaving now.
+    """
+    deadline = time.monotonic() + grace
+    for thread in threading.enumerate():
+        if thread.name.startswith("smspartner-fetch"):
+            thread.join(max(0.0, deadline - time.monotonic()))
+    if any(t.name.startswith("smspartner-fetch") and t.is_alive() for t in threading.enumerate()):
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(EXIT_INTERRUPTED)
