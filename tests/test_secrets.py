@@ -233,7 +233,7 @@ def _hygiene(repo: Path) -> subprocess.CompletedProcess[str]:
 
 
 def _notebook(outputs: bool) -> str:
-    cell = {
+    cell: dict[str, object] = {
         "cell_type": "code", "metadata": {}, "source": ["1 + 1"],
         "execution_count": 1 if outputs else None,
         "outputs": [{"output_type": "execute_result", "data": {"text/plain": ["2"]},
