@@ -4,9 +4,9 @@
     python -m benchmarks.run_all --quick    small sizes (CI: proves each one runs, not its speed)
 
 Each benchmark prints its own table (``_common.print_table``); this collects the rows whose figure
-is a ratio (``1.23x``, ``x1.23`` or a percentage), with the goal taken from ``(goal ...)`` when
-the figure states one, and exits non-zero when a benchmark failed. A module that is not there
-(yet) is reported as skipped.
+is a ratio (``1.23x``, ``x1.23``, a percentage) or bytes per row, with the goal taken from
+``(goal ...)`` when the figure states one, and exits non-zero when a benchmark failed. A module
+that is not there (yet) is reported as skipped.
 """
 
 from __future__ import annotations
@@ -22,7 +22,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from benchmarks._common import machine
+from benchmarks._common import QUICK, machine
 
 __all__ = ["BENCHMARKS", "Row", "main", "parse_rows", "run_one"]
 
@@ -35,7 +35,7 @@ BENCHMARKS = (
     "bench_startup",
 )
 ROOT = Path(__file__).resolve().parents[1]
-_RATIO = re.compile(r"\d(?:\.\d+)?x\b|\bx\d|\d%")
+_RATIO = re.compile(r"\d(?:\.\d+)?x\b|\bx\d|\d%| B/row")
 _GOAL = re.compile(r"\s*\(goal ([^)]*)\)")
 _TIMEOUT = 900
 
@@ -116,11 +116,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         parser.error(f"unknown benchmark(s) {', '.join(unknown)}: choose from the list above")
     rows: list[Row] = []
     total = 0.0
+    quick = args.quick or QUICK
     for name in args.names or BENCHMARKS:
-        found, seconds = run_one(name, args.quick)
+        found, seconds = run_one(name, quick)
         rows += found
         total += seconds
-    mode = "quick" if args.quick else "full"
+    mode = "quick" if quick else "full"
     print_summary(rows, f"All benchmarks ({mode}, {total:.0f} s, {machine()})")
     return 1 if any(r.figure.startswith("FAILED") for r in rows) else 0
 
