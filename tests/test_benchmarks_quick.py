@@ -49,5 +49,6 @@ def test_run_all_quick_runs_every_benchmark() -> None:
         assert lines, f"{name} is missing from the table"
         assert not any("skipped" in line or "no ratio" in line for line in lines), lines
     assert "rate 20/s: achieved" in summary
-    assert "frames / raw JSON" in summary
+    assert "frames per rental vs raw JSON" in summary
+    assert "B/row" in summary
     assert "smspartner-analytics --help" in summary
