@@ -12,19 +12,10 @@ import pytest
 
 from smspartner_analytics.cli import main
 from smspartner_analytics.demo import UNKNOWN_TOKENS, run_demo
+from smspartner_analytics.report import CHART_FILES, CSV_FILES
 from smspartner_analytics.store import Store
 
-REPORT_FILES = {
-    "rentals.csv",
-    "localisations.csv",
-    "errors.csv",
-    "spend_by_category.csv",
-    "volume_by_location.csv",
-    "status_summary.csv",
-    "volume_desired_vs_available.png",
-    "spend_by_category.png",
-    "status_breakdown.png",
-}
+REPORT_FILES = {*CSV_FILES, *CHART_FILES}
 
 
 def _rows(path: Path) -> list[dict[str, str]]:
