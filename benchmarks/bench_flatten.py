@@ -114,7 +114,7 @@ def main() -> None:
     rng = random.Random(0)
     texts = [json.dumps(make_answer(rng, i)) for i in range(N)]
     parse_s, answers = best_of(lambda: [json.loads(t) for t in texts])
-    repeat = 2 if N > 20_000 else 3
+    repeat = 3
     with warnings.catch_warnings():
         warnings.simplefilter("error")  # the generated data is clean: no warning expected
         flat_s, frames = best_of(lambda: flatten(answers), repeat)

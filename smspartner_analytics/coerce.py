@@ -135,7 +135,7 @@ def _fast(values: Sequence[object], parse: type[int] | type[float]) -> np.ndarra
         if kinds == {int} or (parse is float and kinds <= {int, float}):
             return np.array(values, dtype=dtype)
         if kinds == {str}:
-            return np.array(list(map(parse, values)), dtype=dtype)
+            return np.fromiter(map(parse, values), dtype=dtype, count=len(values))
     except (ValueError, OverflowError, TypeError):
         return None
     return None

@@ -44,7 +44,9 @@ def flatten(
         columns = Collector()
         for answer in answers:
             columns.add_answer(answer, None, fetched_at)
-        return build_frames(columns, labels)
+        frames = build_frames(columns, labels)
+        del columns  # freed by reference counting, before the collector is back on
+    return frames
 
 
 class StoreLike(Protocol):
@@ -101,6 +103,7 @@ def _load(store: StoreLike, labels: Labels | None) -> Frames:
             continue
         columns.add_answer(answer, rec.token, rec.fetched_at, rec.http_status, rec.attempts)
     frames = build_frames(columns, labels)
+    del columns  # freed by reference counting, before the collector is back on
     frames.rentals = join_metadata(frames.rentals, store.token_metadata())
     frames.history = _history_frame(store.history_records())
     return frames

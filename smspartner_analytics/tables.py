@@ -12,6 +12,7 @@ import gc
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from datetime import datetime
+from operator import itemgetter
 from typing import Any, Final, TypeGuard
 
 import numpy as np
@@ -90,25 +91,33 @@ class Collector:
         if not _is_map(location):
             self.add_error(token, None, _NO_LOCATION, http_status, attempts, fetched_at)
             return
-        # one rentals row; the hot path, kept inline (no per-answer method calls)
-        get = location.get
-        cost = get("cost")
-        cost = cost if _is_map(cost) else _EMPTY
+        # one rentals row; the hot path, kept inline (no per-answer method calls). itemgetter
+        # reads several keys in one C call; a missing key falls back to .get (missing values).
+        try:
+            head = _LOCATION_KEYS(location)
+        except KeyError:
+            head = tuple(map(location.get, _LOCATION_NAMES))
+        cost = location.get("cost")
+        if _is_map(cost):
+            try:
+                money = _COST_KEYS(cost)
+            except KeyError:
+                money = tuple(map(cost.get, _COST_NAMES))
+        else:
+            money = (None, None, None)
         file = answer.get("file")
-        file = file if _is_map(file) else _EMPTY
-        self.rental_rows.append(
-            (token, answer.get("status"), get("sexe"), get("minAge"), get("maxAge"),
-             get("zipcode"), get("interest"), get("category"), cost.get("quantity"),
-             cost.get("total"), cost.get("cost_unity"), file.get("phoneNumbers"), fetched_at)
-        )  # fmt: skip
-        details = get("details_localisation")
+        phones = file.get("phoneNumbers") if _is_map(file) else None
+        self.rental_rows.append((token, answer.get("status"), *head, *money, phones, fetched_at))
+        details = location.get("details_localisation")
         if type(details) is not list:
             return
         append = self.loc_rows.append
         for entry in details:
             if type(entry) is dict or _is_map(entry):
-                e = entry.get
-                append((token, e("Type"), e("Location"), e("VolumeDesired"), e("Volume")))
+                try:
+                    append((token, *_ENTRY_KEYS(entry)))
+                except KeyError:
+                    append((token, *map(entry.get, _ENTRY_NAMES)))
             else:
                 self.skipped_entries.append(token or "(no token)")
 
@@ -142,7 +151,12 @@ def _transpose(rows: list[tuple[Any, ...]], names: tuple[str, ...]) -> _Raw:
     return dict(zip(names, zip(*rows, strict=True), strict=True))
 
 
-_EMPTY: Final[Mapping[str, object]] = {}
+_LOCATION_NAMES: Final = ("sexe", "minAge", "maxAge", "zipcode", "interest", "category")
+_COST_NAMES: Final = ("quantity", "total", "cost_unity")
+_ENTRY_NAMES: Final = ("Type", "Location", "VolumeDesired", "Volume")
+_LOCATION_KEYS: Final = itemgetter(*_LOCATION_NAMES)
+_COST_KEYS: Final = itemgetter(*_COST_NAMES)
+_ENTRY_KEYS: Final = itemgetter(*_ENTRY_NAMES)
 _RENTAL_RAW: Final = (
     "token", "status", "sexe", "min_age", "max_age", "zipcode", "interest", "category",
     "quantity", "cost_total", "cost_unit", "phone_numbers", "fetched_at",
