@@ -92,6 +92,14 @@ def _slow_number(value: object) -> float | int | None:
     return None
 
 
+def _float_or_nan(value: object) -> float:
+    """One value as float64, NaN when it is no number or does not fit (then checked slowly)."""
+    try:
+        return float(value)  # type: ignore[arg-type]
+    except (OverflowError, ValueError, TypeError):
+        return math.nan
+
+
 def _numbers(values: Sequence[object]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Return (float64 numbers, missing-on-input mask, bad mask) for raw ``values``."""
     n = len(values)
@@ -102,9 +110,12 @@ def _numbers(values: Sequence[object]) -> tuple[np.ndarray, np.ndarray, np.ndarr
     obj = np.array(values, dtype=object) if n else np.empty(0, dtype=object)
     nums = np.full(n, np.nan)
     if usable.any():
-        parsed = pd.to_numeric(pd.Series(obj[usable]), errors="coerce").to_numpy(
-            dtype="float64", na_value=np.nan
-        )
+        try:
+            parsed = pd.to_numeric(pd.Series(obj[usable]), errors="coerce").to_numpy(
+                dtype="float64", na_value=np.nan
+            )
+        except OverflowError:  # an int beyond float64 (10**400): pandas raises even to coerce
+            parsed = np.array([_float_or_nan(v) for v in obj[usable]], dtype="float64")
         nums[usable] = parsed
     floats = kinds == 2
     if floats.any():

@@ -445,3 +445,11 @@ def test_load_frames_of_an_empty_store_has_every_column(tmp_path: Path) -> None:
     assert tuple(frames.rentals.columns) == RENTAL_COLUMNS
     assert tuple(frames.history.columns) == HISTORY_COLUMNS
     assert frames.history["fetched_at"].dtype == TIMESTAMP
+
+
+def test_int_beyond_float_range_is_left_empty_with_a_warning() -> None:
+    answer = {"success": True, "token": "t-big", "location": {"minAge": 10**400, "maxAge": "40"}}
+    with pytest.warns(DataWarning, match="min_age"):
+        frames = flatten([answer])
+    assert frames.rentals["min_age"].isna().all()
+    assert frames.rentals["max_age"].tolist() == [40]
