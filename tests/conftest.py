@@ -3,12 +3,20 @@ working directory, so a developer's own ``SMSPARTNER_API_KEY`` or ``.env`` never
 
 from __future__ import annotations
 
+import os
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import pytest
+from hypothesis import settings
+
+# CI explores the same examples on every run (a red CI must mean a regression, not a new random
+# find); a developer's runs explore new ones and keep failures in .hypothesis/.
+settings.register_profile("ci", derandomize=True, database=None, print_blob=True)
+if os.environ.get("CI"):
+    settings.load_profile("ci")
 
 if TYPE_CHECKING:
     from smspartner_analytics.sandbox import SandboxURL
