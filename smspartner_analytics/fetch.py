@@ -110,8 +110,10 @@ class FetchResult:
         line = (
             f"{self.total} tokens: {self.asked} asked, {self.skipped} skipped as final; "
             f"{self.succeeded} succeeded, {self.not_found} not found, "
-            f"{self.api_errors} API errors, {self.failed} failed (run again to retry)"
+            f"{self.api_errors} API errors, {self.failed} failed"
         )
+        if self.failed:
+            line += " (run again to retry)"
         if self.not_asked:
             line += f", {self.not_asked} not asked"
         if self.auth_failed:

@@ -5,9 +5,11 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 
-__all__ = ["REDACTED", "redact", "redact_url"]
+__all__ = ["MIN_SECRET_LENGTH", "REDACTED", "redact", "redact_url"]
 
 REDACTED = "***"
+#: Shorter "secrets" are no real API keys; replacing them everywhere would garble every message.
+MIN_SECRET_LENGTH = 6
 
 _QUERY_KEY = re.compile(r"(?i)(apikey=)[^&#\s\"']*")
 
@@ -18,9 +20,12 @@ def redact_url(url: str) -> str:
 
 
 def redact(text: str, secrets: Iterable[str | None] = ()) -> str:
-    """Return ``text`` with every ``apiKey=`` value and every given secret replaced by ``***``."""
+    """Return ``text`` with every ``apiKey=`` value and every given secret replaced by ``***``.
+
+    Secrets shorter than ``MIN_SECRET_LENGTH`` are only hidden where they follow ``apiKey=``.
+    """
     out = redact_url(text)
     for secret in secrets:
-        if secret:
+        if secret and len(secret) >= MIN_SECRET_LENGTH:
             out = out.replace(secret, REDACTED)
     return out

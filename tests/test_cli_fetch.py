@@ -47,7 +47,7 @@ def test_every_token_answered_exits_0_and_a_rerun_skips_final(
     out, err = capsys.readouterr()
     assert out.splitlines() == [
         "26 tokens: 26 asked, 0 skipped as final; 25 succeeded, 1 not found, 0 API errors, "
-        "0 failed (run again to retry).",
+        "0 failed.",
         "Store: a.sqlite",
     ]
     assert err == ""  # no progress bar when stderr is not a terminal
@@ -70,10 +70,13 @@ def test_tokens_without_an_api_answer_exit_3(
     assert "1 succeeded" in out
     assert "1 failed" in out
     assert "Store: smspartner.sqlite" in out
-    assert err.strip() == (
+    first, reason = err.strip().splitlines()
+    assert first == (
         "1 tokens got no answer after retries: run the same command again to ask them "
         "(final answers are not asked again)."
     )
+    assert reason.startswith("Most frequent reason: The answer for token 'fault-html' is not")
+    assert reason.endswith("(1 of 1 tokens)")
 
 
 def test_missing_key_exits_4_before_creating_the_store(

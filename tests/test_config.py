@@ -73,3 +73,8 @@ def test_redaction() -> None:
     url = "https://h/v1/location/status?apiKey=SECRET123&token=t"
     assert redact_url(url) == "https://h/v1/location/status?apiKey=***&token=t"
     assert "SECRET123" not in redact(f"boom {url} and SECRET123 again", ["SECRET123"])
+
+
+def test_redaction_leaves_text_alone_for_a_too_short_secret() -> None:
+    assert redact("the token file", ["k"]) == "the token file"
+    assert redact("?apiKey=k&token=t", ["k"]) == "?apiKey=***&token=t"

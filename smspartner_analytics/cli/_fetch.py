@@ -14,8 +14,13 @@ import sys
 import threading
 import time
 import warnings
+from collections import Counter
+from typing import TYPE_CHECKING
 
 from . import EXIT_AUTH, EXIT_INTERRUPTED, EXIT_OK, EXIT_PARTIAL
+
+if TYPE_CHECKING:
+    from ..fetch import FetchResult
 
 __all__ = ["run"]
 
@@ -66,8 +71,22 @@ def run(args: argparse.Namespace) -> int:
             "to ask them (final answers are not asked again).",
             file=sys.stderr,
         )
+        print(f"Most frequent reason: {_main_reason(result)}", file=sys.stderr)
         return EXIT_PARTIAL
     return EXIT_OK
+
+
+def _main_reason(result: FetchResult) -> str:
+    """The commonest failure message of this run, with how many tokens had it."""
+    from ..fetch import RETRYABLE_OUTCOMES
+
+    reasons = Counter(
+        rec.error_message or rec.outcome
+        for rec in result.records
+        if rec.outcome in RETRYABLE_OUTCOMES
+    )
+    message, count = reasons.most_common(1)[0]
+    return f"{message} ({count} of {result.failed} tokens)"
 
 
 def _leave_if_requests_hang(grace: float = 0.25) -> None:
