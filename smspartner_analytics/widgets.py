@@ -324,10 +324,10 @@ class Dashboard:
             if name not in source.columns:
                 continue
             kept = widget.value
-            with widget.hold_trait_notifications():
-                widget.options = _options(source, name)
-                allowed = {value for _label, value in widget.options}
-                widget.value = tuple(v for v in kept if v in allowed)
+            # not under hold_trait_notifications: ipywidgets would reset the value after us
+            widget.options = _options(source, name)
+            allowed = {value for _label, value in widget.options}
+            widget.value = tuple(v for v in kept if v in allowed)
 
 
 # --- helpers -----------------------------------------------------------------------------------

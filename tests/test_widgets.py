@@ -241,3 +241,12 @@ def test_reload_keeps_selections_that_still_exist() -> None:
     assert board.filters["category"].value == ("102",)  # 999 is gone with t4
     assert list(board.filtered().rentals["token"]) == ["t1", "t3"]
     assert len(bars(board, "spend")[0].patches) == 1
+
+
+def test_reload_with_the_same_options_keeps_the_selection() -> None:
+    board = dashboard(make_frames())
+    board.set_filter("category", ["102"])
+    chosen = list(board.filtered().rentals["token"])
+    board.reload(make_frames())  # what Refresh does when no option appears or disappears
+    assert board.filters["category"].value == ("102",)
+    assert list(board.filtered().rentals["token"]) == chosen
