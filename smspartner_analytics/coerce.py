@@ -254,11 +254,15 @@ def to_category(
     lower: bool = False,
 ) -> pd.Categorical:
     """Categorical of text (optionally trimmed and lower-cased), as ``to_text``."""
-    texts = _text_list(values, column, tokens, problems)
-    if lower:
-        seen = {t: t.strip().lower() for t in set(texts) if t is not None}
-        texts = [None if t is None else seen[t] for t in texts]
-    return pd.Categorical(texts)
+    raw = pd.Categorical(_text_list(values, column, tokens, problems))
+    if not lower:
+        return raw
+    # normalise the few distinct values, not every row: then merge what became equal
+    names = [str(c).strip().lower() for c in raw.categories]
+    unique = list(dict.fromkeys(names))
+    position = {name: i for i, name in enumerate(unique)}
+    remap = np.array([position[name] for name in names] + [-1], dtype=np.int64)
+    return pd.Categorical.from_codes(remap[raw.codes], categories=pd.Index(unique, dtype="str"))
 
 
 def describe(value: object) -> str | None:
