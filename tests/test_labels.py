@@ -45,7 +45,8 @@ def test_user_csv_extends_and_overrides(tmp_path: Path) -> None:
 
 def test_the_example_file_in_the_repo_loads() -> None:
     labels = load_labels(REPO / "data" / "labels-custom.example.csv")
-    assert labels.label("interest", "12") == "Mode"
+    assert labels.label("interest", "12") == "Your label for interest 12"
+    assert labels.label("category", "102") == "CSP+"  # the shipped labels are still there
 
 
 def test_bad_labels_files_are_input_errors(tmp_path: Path) -> None:
