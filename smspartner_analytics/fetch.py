@@ -40,7 +40,7 @@ from .records import AnswerRecord, TokenEntry
 from .redaction import redact
 from .schema import Outcome, normalise_status
 from .store import Store
-from .tokens import dedupe_entries, read_tokens
+from .tokens import dedupe_entries, read_tokens, warn_duplicates
 
 if TYPE_CHECKING:
     from .client import Client, StatusResponse
@@ -181,8 +181,7 @@ def _entries(tokens: str | Path | Iterable[str | TokenEntry]) -> list[TokenEntry
             entries.append(entry)
     kept, dropped = dedupe_entries(entries)
     if dropped:
-        noun = "token was" if dropped == 1 else "tokens were"
-        warnings.warn(f"{dropped} duplicate {noun} dropped: each is asked once.", stacklevel=3)
+        warn_duplicates(dropped, stacklevel=4)
     return kept
 
 

@@ -25,7 +25,7 @@ from typing import TextIO
 from .errors import InputError
 from .records import TokenEntry
 
-__all__ = ["TOKEN_COLUMN", "dedupe_entries", "parse_tokens", "read_tokens"]
+__all__ = ["TOKEN_COLUMN", "dedupe_entries", "parse_tokens", "read_tokens", "warn_duplicates"]
 
 #: The CSV column that holds the tokens.
 TOKEN_COLUMN = "token"  # noqa: S105 - a column name, not a secret
@@ -53,7 +53,7 @@ def read_tokens(source: str | Path, *, stdin: TextIO | None = None) -> list[Toke
         text = _read_text(Path(source))
     entries, duplicates = _parse(text, name)
     if duplicates:
-        _warn_duplicates(duplicates)
+        warn_duplicates(duplicates)
     return entries
 
 
@@ -61,7 +61,7 @@ def parse_tokens(text: str, *, name: str = "the token list") -> list[TokenEntry]
     """Parse the text of a token file (same rules and errors as ``read_tokens``)."""
     entries, duplicates = _parse(text.removeprefix("\ufeff"), name)
     if duplicates:
-        _warn_duplicates(duplicates)
+        warn_duplicates(duplicates)
     return entries
 
 
@@ -79,13 +79,14 @@ def dedupe_entries(entries: Iterable[TokenEntry]) -> tuple[list[TokenEntry], int
     return kept, dropped
 
 
-def _warn_duplicates(count: int) -> None:
+def warn_duplicates(count: int, stacklevel: int = 3) -> None:
+    """One warning saying how many duplicate tokens were dropped (each token is asked once)."""
     noun = "token was" if count == 1 else "tokens were"
     warnings.warn(
         f"{count} duplicate {noun} dropped: each token is asked once, with the metadata of its "
         "first line.",
         UserWarning,
-        stacklevel=3,
+        stacklevel=stacklevel,
     )
 
 
