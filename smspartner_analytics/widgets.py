@@ -304,11 +304,16 @@ class Dashboard:
             self.progress.layout.visibility = "hidden"
 
     def refresh_tokens(self) -> list[str]:
-        """Tokens a refresh asks again for: rentals not in a terminal status, then errors."""
+        """Tokens a refresh asks again for: rentals not in a terminal status, then errors.
+
+        With a store, its own rule decides (``Store.pending_tokens``: what ``fetch_statuses``
+        really asks, so a not-found token is not counted as asked again).
+        """
         rentals = self.frames.rentals
         live = rentals.loc[~rentals["status"].isin(list(TERMINAL_STATUSES)), "token"]
         tokens = [str(t) for t in live] + [str(t) for t in self.frames.errors.get("token", [])]
-        return list(dict.fromkeys(tokens))
+        tokens = list(dict.fromkeys(tokens))
+        return tokens if self.store is None else self.store.pending_tokens(tokens)
 
     def reload(self, frames: Frames) -> None:
         """Show new frames, keeping the selections that still exist, and redraw."""

@@ -250,3 +250,24 @@ def test_reload_with_the_same_options_keeps_the_selection() -> None:
     board.reload(make_frames())  # what Refresh does when no option appears or disappears
     assert board.filters["category"].value == ("102",)
     assert list(board.filtered().rentals["token"]) == chosen
+
+
+def test_refresh_does_not_count_final_not_found_tokens(tmp_path: Path) -> None:
+    from smspartner_analytics.client import Client
+    from smspartner_analytics.fetch import fetch_statuses
+    from smspartner_analytics.flatten import load_frames
+    from smspartner_analytics.sandbox import sandbox
+    from smspartner_analytics.store import Store
+
+    with sandbox(rentals=5) as url:
+        client = Client(api_key="test-key", base_url=url, rate=None)
+        with Store(tmp_path / "store.sqlite") as store:
+            tokens = [*url.server.tokens, "unknown-token"]
+            fetch_statuses(tokens, client=client, store=store, progress=False, errors="ignore")
+            board = dashboard(load_frames(store), store=store, client=client)
+            assert "unknown-token" not in board.refresh_tokens()
+            url.server.reset_counts()
+            board.refresh()
+            assert url.server.request_count("unknown-token") == 0
+            asked = url.server.request_count()
+            assert f"Asked again for {asked} tokens" in board.message.value
