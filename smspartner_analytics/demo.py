@@ -17,6 +17,7 @@ from .client import Client
 from .fetch import FetchResult, fetch_statuses
 from .flatten import load_frames
 from .frames import Frames
+from .plots import euros
 from .records import TokenEntry
 from .report import write_report
 from .sandbox import sandbox
@@ -50,7 +51,7 @@ class DemoResult:
         by_status = " · ".join(f"{r.status} {r.rentals}" for r in present.itertuples())
         spend = spend_by_category(rentals)
         by_cat = " · ".join(
-            f"{label} {_euros(cost)}"
+            f"{label} {euros(cost)}"
             for label, cost in zip(spend["category_label"], spend["cost_total"], strict=True)
         )
         total = float(rentals["cost_total"].sum())
@@ -62,7 +63,7 @@ class DemoResult:
             f"  {self.fetch.summary()}",
             f"  {retried} requests needed retries after transient faults (5xx, 429, cut bodies).",
             f"Rentals per status: {by_status}",
-            f"Spend: {_euros(total)} for {_count(quantity)} contacts ({by_cat})",
+            f"Spend: {euros(total)} for {_count(quantity)} contacts ({by_cat})",
         ]
         loc = self.frames.localisations
         short = loc[loc["shortfall"] > 0]
@@ -85,12 +86,8 @@ class DemoResult:
         return lines
 
 
-def _euros(amount: float) -> str:
-    return f"{amount:,.2f} €".replace(",", "\u202f")
-
-
 def _count(value: object) -> str:
-    return f"{int(value):,}".replace(",", "\u202f")  # type: ignore[call-overload]
+    return f"{int(value):,}"  # type: ignore[call-overload]
 
 
 def _fresh_store(path: Path) -> None:
