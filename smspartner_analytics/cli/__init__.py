@@ -9,11 +9,11 @@ from __future__ import annotations
 
 import argparse
 import importlib
-import os
 import sys
 from collections.abc import Sequence
 
 from .. import __version__
+from ..config import ENV_API_KEY, resolve_setting
 from ..errors import (
     AuthenticationError,
     ConfigurationError,
@@ -223,7 +223,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; return the exit code."""
     args = build_parser().parse_args(argv)
     module = importlib.import_module(f"._{args.command}", __name__)
-    secrets = [os.environ.get("SMSPARTNER_API_KEY")]
+    secrets = [resolve_setting(ENV_API_KEY)]  # from the environment or .env, like the Client
     try:
         code: int = module.run(args)
     except SMSPartnerError as exc:
