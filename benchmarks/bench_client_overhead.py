@@ -16,8 +16,8 @@ from concurrent.futures import ThreadPoolExecutor
 import requests
 
 from benchmarks._common import QUICK, best_of, machine, print_table
-from smspartner_analytics.client import Client
-from smspartner_analytics.sandbox import sandbox
+from smspartner_analytics.client.http import Client
+from smspartner_analytics.simulator.server import sandbox
 
 __all__ = ["main"]
 

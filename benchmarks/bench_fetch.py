@@ -15,10 +15,10 @@ from pathlib import Path
 import requests
 
 from benchmarks._common import QUICK, machine, print_table
-from smspartner_analytics.client import Client
+from smspartner_analytics.client.http import Client
 from smspartner_analytics.fetch import fetch_statuses
-from smspartner_analytics.sandbox import sandbox
-from smspartner_analytics.store import Store
+from smspartner_analytics.simulator.server import sandbox
+from smspartner_analytics.store.db import Store
 
 __all__ = ["main"]
 

@@ -24,9 +24,9 @@ from typing import Any
 import pandas as pd
 
 from benchmarks._common import QUICK, best_of, machine, print_table
-from smspartner_analytics.flatten import flatten, load_frames
-from smspartner_analytics.records import TokenEntry
-from smspartner_analytics.store import Store
+from smspartner_analytics.core.schema import TokenEntry
+from smspartner_analytics.frames.flattening import flatten, load_frames
+from smspartner_analytics.store.db import Store
 
 N = 5_000 if QUICK else 100_000
 STATUSES = (0, 1, 2, "3", "5", "File downloaded by user from api")

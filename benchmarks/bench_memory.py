@@ -18,8 +18,8 @@ from typing import Any
 import pandas as pd
 
 from benchmarks._common import QUICK, machine, print_table
-from smspartner_analytics.flatten import flatten
-from smspartner_analytics.sandbox_data import generate_rentals, render_rental
+from smspartner_analytics.frames.flattening import flatten
+from smspartner_analytics.simulator.data import generate_rentals, render_rental
 
 __all__ = ["frame_bytes", "main"]
 

@@ -14,8 +14,8 @@ from __future__ import annotations
 from concurrent.futures import ThreadPoolExecutor
 
 from benchmarks._common import QUICK, machine, print_table
-from smspartner_analytics.client import Client
-from smspartner_analytics.sandbox import sandbox
+from smspartner_analytics.client.http import Client
+from smspartner_analytics.simulator.server import sandbox
 
 __all__ = ["busiest_window", "main", "measure"]
 

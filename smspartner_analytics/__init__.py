@@ -10,7 +10,7 @@ from __future__ import annotations
 import importlib
 from typing import TYPE_CHECKING, Any
 
-from .errors import (
+from smspartner_analytics.core.errors import (
     APIError,
     AuthenticationError,
     ConfigurationError,
@@ -32,17 +32,17 @@ __version__ = "0.1.0"
 
 # public name -> module that defines it (imported lazily)
 _LAZY: dict[str, str] = {
-    "Client": "client",
-    "StatusResponse": "client",
-    "sandbox": "sandbox",
-    "Store": "store",
-    "read_tokens": "tokens",
+    "Client": "client.http",
+    "StatusResponse": "client.http",
+    "sandbox": "simulator.server",
+    "Store": "store.db",
+    "read_tokens": "store.tokens",
     "fetch_statuses": "fetch",
     "FetchResult": "fetch",
-    "Frames": "frames",
-    "flatten": "flatten",
-    "load_frames": "flatten",
-    "load_labels": "labels",
+    "Frames": "frames.dtypes",
+    "flatten": "frames.flattening",
+    "load_frames": "frames.flattening",
+    "load_labels": "core.labels",
     "spend_by": "analysis",
     "spend_by_category": "analysis",
     "volume_by_location": "analysis",
@@ -51,7 +51,7 @@ _LAZY: dict[str, str] = {
     "plot_volume": "plots",
     "plot_spend": "plots",
     "plot_status": "plots",
-    "write_report": "report",
+    "write_report": "report.writer",
     "dashboard": "widgets",
 }
 
@@ -96,24 +96,24 @@ __all__ = [
 ]
 
 if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
-    from .analysis import (
+    from smspartner_analytics.analysis import (
         spend_by,
         spend_by_category,
         spend_over_time,
         status_summary,
         volume_by_location,
     )
-    from .client import Client, StatusResponse
-    from .fetch import FetchResult, fetch_statuses
-    from .flatten import flatten, load_frames
-    from .frames import Frames
-    from .labels import load_labels
-    from .plots import plot_spend, plot_status, plot_volume
-    from .report import write_report
-    from .sandbox import sandbox
-    from .store import Store
-    from .tokens import read_tokens
-    from .widgets import dashboard
+    from smspartner_analytics.client.http import Client, StatusResponse
+    from smspartner_analytics.core.labels import load_labels
+    from smspartner_analytics.fetch import FetchResult, fetch_statuses
+    from smspartner_analytics.frames.dtypes import Frames
+    from smspartner_analytics.frames.flattening import flatten, load_frames
+    from smspartner_analytics.plots import plot_spend, plot_status, plot_volume
+    from smspartner_analytics.report.writer import write_report
+    from smspartner_analytics.simulator.server import sandbox
+    from smspartner_analytics.store.db import Store
+    from smspartner_analytics.store.tokens import read_tokens
+    from smspartner_analytics.widgets import dashboard
 
 
 def __getattr__(name: str) -> Any:

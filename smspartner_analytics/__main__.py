@@ -1,5 +1,5 @@
 """``python -m smspartner_analytics`` is the ``smspartner-analytics`` command."""
 
-from .cli import entry_point
+from smspartner_analytics.cli import entry_point
 
 entry_point()

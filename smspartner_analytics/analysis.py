@@ -14,9 +14,9 @@ from typing import Final
 import numpy as np
 import pandas as pd
 
-from .columns import STATUS_DTYPE
-from .errors import InputError
-from .schema import RENTAL_COLUMNS
+from smspartner_analytics.core.errors import InputError
+from smspartner_analytics.core.schema import RENTAL_COLUMNS
+from smspartner_analytics.frames.dtypes import STATUS_DTYPE
 
 __all__ = [
     "DATE_COLUMN_NAMES",

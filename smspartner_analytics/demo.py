@@ -12,15 +12,15 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
-from .analysis import spend_by_category, status_summary
-from .client import Client
-from .fetch import FetchResult, fetch_statuses
-from .flatten import load_frames
-from .frames import Frames
-from .plots import euros
-from .records import TokenEntry
-from .report import write_report
-from .sandbox import sandbox
+from smspartner_analytics.analysis import spend_by_category, status_summary
+from smspartner_analytics.client.http import Client
+from smspartner_analytics.core.schema import TokenEntry
+from smspartner_analytics.fetch import FetchResult, fetch_statuses
+from smspartner_analytics.frames.dtypes import Frames
+from smspartner_analytics.frames.flattening import load_frames
+from smspartner_analytics.plots import euros
+from smspartner_analytics.report.writer import write_report
+from smspartner_analytics.simulator.server import sandbox
 
 __all__ = ["DEMO_KEY", "DemoResult", "run_demo"]
 

@@ -24,8 +24,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
-from .config import ENV_API_KEY, resolve_store_path
-from .errors import (
+from smspartner_analytics.core.config import ENV_API_KEY, resolve_store_path
+from smspartner_analytics.core.errors import (
     APIError,
     AuthenticationError,
     RateLimitError,
@@ -36,14 +36,13 @@ from .errors import (
     StoreError,
     TransportError,
 )
-from .records import AnswerRecord, TokenEntry
-from .redaction import redact
-from .schema import Outcome, normalise_status
-from .store import Store
-from .tokens import dedupe_entries, read_tokens, warn_duplicates
+from smspartner_analytics.core.redaction import redact
+from smspartner_analytics.core.schema import AnswerRecord, Outcome, TokenEntry, normalise_status
+from smspartner_analytics.store.db import Store
+from smspartner_analytics.store.tokens import dedupe_entries, read_tokens, warn_duplicates
 
 if TYPE_CHECKING:
-    from .client import Client, StatusResponse
+    from smspartner_analytics.client.http import Client, StatusResponse
 
 __all__ = [
     "RETRYABLE_OUTCOMES",
@@ -197,7 +196,7 @@ def _client(
     if client is not None:
         yield client
         return
-    from .client import Client
+    from smspartner_analytics.client.http import Client
 
     with Client(api_key=api_key, base_url=base_url, rate=rate, workers=workers) as own:
         yield own

@@ -16,7 +16,7 @@ from matplotlib.figure import Figure
 from matplotlib.patches import Patch
 from matplotlib.ticker import FuncFormatter, MaxNLocator
 
-from . import analysis
+from smspartner_analytics import analysis
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes

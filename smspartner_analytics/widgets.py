@@ -22,17 +22,17 @@ from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
-from .errors import ConfigurationError, SMSPartnerError
-from .frames import Frames
-from .plots import euros, plot_spend, plot_status, plot_volume
-from .schema import RENTAL_COLUMNS, STATUS_LABELS, TERMINAL_STATUSES
+from smspartner_analytics.core.errors import ConfigurationError, SMSPartnerError
+from smspartner_analytics.core.schema import RENTAL_COLUMNS, STATUS_LABELS, TERMINAL_STATUSES
+from smspartner_analytics.frames.dtypes import Frames
+from smspartner_analytics.plots import euros, plot_spend, plot_status, plot_volume
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
     from matplotlib.figure import Figure
 
-    from .client import Client
-    from .store import Store
+    from smspartner_analytics.client.http import Client
+    from smspartner_analytics.store.db import Store
 
 __all__ = ["Dashboard", "dashboard"]
 
@@ -256,7 +256,7 @@ class Dashboard:
 
     def write_report(self) -> None:
         """What "Write report" does: the filtered frames to ``out_dir``; the outcome is shown."""
-        from .report import write_report
+        from smspartner_analytics.report.writer import write_report
 
         try:
             write_report(self.filtered(), self.out_dir)
@@ -282,8 +282,8 @@ class Dashboard:
         """What "Refresh" does: fetch non-terminal tokens again, reload the frames, redraw."""
         if self.store is None or self.client is None:
             raise ConfigurationError(REFRESH_TOOLTIP)
-        from .fetch import fetch_statuses
-        from .flatten import load_frames
+        from smspartner_analytics.fetch import fetch_statuses
+        from smspartner_analytics.frames.flattening import load_frames
 
         tokens = self.refresh_tokens()
         self.progress.max, self.progress.value = max(len(tokens), 1), 0

@@ -19,7 +19,7 @@ if os.environ.get("CI"):
     settings.load_profile("ci")
 
 if TYPE_CHECKING:
-    from smspartner_analytics.sandbox import SandboxURL
+    from smspartner_analytics.simulator.server import SandboxURL
 
 OUR_ENV = ("SMSPARTNER_API_KEY", "SMSPARTNER_BASE_URL", "SMSPARTNER_STORE")
 
@@ -36,7 +36,7 @@ def clean_environ(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Path:
 @pytest.fixture
 def sandbox_url() -> Iterator[SandboxURL]:
     """A fresh sandbox (20 rentals, seed 0, any non-empty key) for one test; ``.server`` on it."""
-    from smspartner_analytics.sandbox import sandbox
+    from smspartner_analytics.simulator.server import sandbox
 
     with sandbox(rentals=20, seed=0) as url:
         yield url

@@ -15,10 +15,10 @@ from smspartner_analytics.analysis import (
     status_summary,
     volume_by_location,
 )
-from smspartner_analytics.errors import InputError
-from smspartner_analytics.flatten import flatten, join_metadata
-from smspartner_analytics.frames import Frames
-from smspartner_analytics.schema import STATUS_LABELS
+from smspartner_analytics.core.errors import InputError
+from smspartner_analytics.core.schema import STATUS_LABELS
+from smspartner_analytics.frames.dtypes import Frames
+from smspartner_analytics.frames.flattening import flatten, join_metadata
 
 
 def rental(

@@ -14,8 +14,8 @@ from pathlib import Path
 import pytest
 
 from smspartner_analytics.cli import EXIT_AUTH, EXIT_INTERRUPTED, EXIT_OK, EXIT_PARTIAL, main
-from smspartner_analytics.sandbox import SandboxURL, sandbox
-from smspartner_analytics.store import Store
+from smspartner_analytics.simulator.server import SandboxURL, sandbox
+from smspartner_analytics.store.db import Store
 
 KEY = "cli-key-3f9a27c4b1"
 

@@ -11,8 +11,8 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 import requests
 
-from smspartner_analytics.client import Client, StatusResponse
-from smspartner_analytics.errors import (
+from smspartner_analytics.client.http import Client, StatusResponse
+from smspartner_analytics.core.errors import (
     MAX_KEPT_BODY,
     APIError,
     AuthenticationError,
@@ -26,7 +26,7 @@ from smspartner_analytics.errors import (
     TokenRequiredError,
     TransportError,
 )
-from smspartner_analytics.sandbox import SandboxURL, sandbox
+from smspartner_analytics.simulator.server import SandboxURL, sandbox
 
 
 @pytest.fixture

@@ -4,15 +4,15 @@ from pathlib import Path
 
 import pytest
 
-from smspartner_analytics.config import (
+from smspartner_analytics.core.config import (
     DEFAULT_BASE_URL,
     read_dotenv,
     resolve_api_key,
     resolve_base_url,
     resolve_store_path,
 )
-from smspartner_analytics.errors import ConfigurationError, MissingAPIKeyError
-from smspartner_analytics.redaction import redact, redact_url
+from smspartner_analytics.core.errors import ConfigurationError, MissingAPIKeyError
+from smspartner_analytics.core.redaction import redact, redact_url
 
 
 def test_key_argument_beats_environment_beats_dotenv(

@@ -26,10 +26,10 @@ import pytest
 
 from smspartner_analytics.cli import EXIT_INTERRUPTED, EXIT_PARTIAL
 from smspartner_analytics.fetch import fetch_statuses
-from smspartner_analytics.flatten import load_frames
-from smspartner_analytics.frames import Frames
-from smspartner_analytics.sandbox import SandboxServer, SandboxURL, sandbox
-from smspartner_analytics.store import Store
+from smspartner_analytics.frames.dtypes import Frames
+from smspartner_analytics.frames.flattening import load_frames
+from smspartner_analytics.simulator.server import SandboxServer, SandboxURL, sandbox
+from smspartner_analytics.store.db import Store
 
 pytestmark = pytest.mark.slow
 

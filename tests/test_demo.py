@@ -12,8 +12,8 @@ import pytest
 
 from smspartner_analytics.cli import main
 from smspartner_analytics.demo import UNKNOWN_TOKENS, run_demo
-from smspartner_analytics.report import CHART_FILES, CSV_FILES
-from smspartner_analytics.store import Store
+from smspartner_analytics.report.writer import CHART_FILES, CSV_FILES
+from smspartner_analytics.store.db import Store
 
 REPORT_FILES = {*CSV_FILES, *CHART_FILES}
 

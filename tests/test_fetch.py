@@ -10,18 +10,17 @@ from pathlib import Path
 
 import pytest
 
-from smspartner_analytics.client import Client
-from smspartner_analytics.errors import (
+from smspartner_analytics.client.http import Client
+from smspartner_analytics.core.errors import (
     AuthenticationError,
     MissingAPIKeyError,
     RequestError,
     ServerError,
 )
+from smspartner_analytics.core.schema import Outcome, TokenEntry
 from smspartner_analytics.fetch import FetchInterrupted, FetchResult, fetch_statuses
-from smspartner_analytics.records import TokenEntry
-from smspartner_analytics.sandbox import SandboxURL, sandbox
-from smspartner_analytics.schema import Outcome
-from smspartner_analytics.store import Store
+from smspartner_analytics.simulator.server import SandboxURL, sandbox
+from smspartner_analytics.store.db import Store
 
 KEY = "test-key-8d1f0c2e-fetch"
 

@@ -12,23 +12,24 @@ import pandas as pd
 import pytest
 from pandas.testing import assert_frame_equal
 
-from smspartner_analytics.columns import (
+from smspartner_analytics.core.errors import StoreError
+from smspartner_analytics.core.schema import (
+    ERROR_COLUMNS,
+    HISTORY_COLUMNS,
+    LOCALISATION_COLUMNS,
+    RENTAL_COLUMNS,
+    AnswerRecord,
+    TokenEntry,
+)
+from smspartner_analytics.frames.dtypes import (
     ERROR_DTYPES,
     LOCALISATION_DTYPES,
     RENTAL_DTYPES,
     STATUS_DTYPE,
     TIMESTAMP,
 )
-from smspartner_analytics.errors import StoreError
-from smspartner_analytics.flatten import DataWarning, flatten, load_frames
-from smspartner_analytics.records import AnswerRecord, TokenEntry
-from smspartner_analytics.schema import (
-    ERROR_COLUMNS,
-    HISTORY_COLUMNS,
-    LOCALISATION_COLUMNS,
-    RENTAL_COLUMNS,
-)
-from smspartner_analytics.store import Store
+from smspartner_analytics.frames.flattening import DataWarning, flatten, load_frames
+from smspartner_analytics.store.db import Store
 
 AT = datetime(2025, 3, 1, 12, 30, tzinfo=UTC)
 

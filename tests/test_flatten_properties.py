@@ -9,13 +9,13 @@ from typing import Any
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from smspartner_analytics.flatten import flatten
-from smspartner_analytics.schema import (
+from smspartner_analytics.core.schema import (
     ERROR_COLUMNS,
     LOCALISATION_COLUMNS,
     RENTAL_COLUMNS,
     STATUS_LABELS,
 )
+from smspartner_analytics.frames.flattening import flatten
 
 SCALARS = (
     st.none()

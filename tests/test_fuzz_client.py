@@ -26,12 +26,12 @@ import pytest
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
-from smspartner_analytics.client import Client, StatusResponse
-from smspartner_analytics.coerce import DataWarning
-from smspartner_analytics.errors import RequestError, SMSPartnerError
+from smspartner_analytics.client.http import Client, StatusResponse
+from smspartner_analytics.core.errors import RequestError, SMSPartnerError
 from smspartner_analytics.fetch import fetch_statuses
-from smspartner_analytics.flatten import flatten, load_frames
-from smspartner_analytics.store import Store
+from smspartner_analytics.frames.coercion import DataWarning
+from smspartner_analytics.frames.flattening import flatten, load_frames
+from smspartner_analytics.store.db import Store
 
 KEY = "fuzz-key-0c3b"
 

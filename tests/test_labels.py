@@ -6,9 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from smspartner_analytics.errors import InputError
-from smspartner_analytics.flatten import flatten
-from smspartner_analytics.labels import Labels, load_labels
+from smspartner_analytics.core.errors import InputError
+from smspartner_analytics.core.labels import Labels, load_labels
+from smspartner_analytics.frames.flattening import flatten
 
 REPO = Path(__file__).resolve().parents[1]
 

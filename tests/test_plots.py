@@ -13,7 +13,7 @@ from matplotlib.container import BarContainer
 from matplotlib.figure import Figure
 
 from smspartner_analytics import plots
-from smspartner_analytics.errors import InputError
+from smspartner_analytics.core.errors import InputError
 from smspartner_analytics.plots import plot_spend, plot_status, plot_volume
 
 STATUSES = ["requested", "processing", "ready", "failed", "downloaded", "unknown"]

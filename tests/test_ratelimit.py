@@ -8,7 +8,7 @@ from bisect import bisect_left
 
 import pytest
 
-from smspartner_analytics.ratelimit import MIN_RATE, RateLimiter
+from smspartner_analytics.client.ratelimit import MIN_RATE, RateLimiter
 
 
 class FakeClock:

@@ -20,13 +20,12 @@ from pathlib import Path
 
 import pytest
 
-from smspartner_analytics.client import Client
+from smspartner_analytics.client.http import Client
+from smspartner_analytics.core.schema import AnswerRecord, Outcome
 from smspartner_analytics.fetch import FetchResult, fetch_statuses
-from smspartner_analytics.records import AnswerRecord
-from smspartner_analytics.sandbox import SandboxServer, sandbox
-from smspartner_analytics.sandbox_faults import random_fault
-from smspartner_analytics.schema import Outcome
-from smspartner_analytics.store import Store
+from smspartner_analytics.simulator.faults import random_fault
+from smspartner_analytics.simulator.server import SandboxServer, sandbox
+from smspartner_analytics.store.db import Store
 
 pytestmark = pytest.mark.slow
 

@@ -11,22 +11,22 @@ import pandas as pd
 import pytest
 from pandas.testing import assert_frame_equal
 
-from smspartner_analytics import csvout
 from smspartner_analytics.analysis import spend_by_category, status_summary, volume_by_location
 from smspartner_analytics.cli import main
-from smspartner_analytics.columns import (
+from smspartner_analytics.core.errors import ReportError
+from smspartner_analytics.core.schema import AnswerRecord, TokenEntry
+from smspartner_analytics.frames.dtypes import (
     ERROR_DTYPES,
     LOCALISATION_DTYPES,
     RENTAL_DTYPES,
     STATUS_DTYPE,
+    Frames,
 )
-from smspartner_analytics.csvout import read_csv
-from smspartner_analytics.errors import ReportError
-from smspartner_analytics.flatten import flatten, join_metadata
-from smspartner_analytics.frames import Frames
-from smspartner_analytics.records import AnswerRecord, TokenEntry
-from smspartner_analytics.report import CHART_FILES, CSV_FILES, EMPTY_STORE, write_report
-from smspartner_analytics.store import Store
+from smspartner_analytics.frames.flattening import flatten, join_metadata
+from smspartner_analytics.report import csvfiles as csvout
+from smspartner_analytics.report.csvfiles import read_csv
+from smspartner_analytics.report.writer import CHART_FILES, CSV_FILES, EMPTY_STORE, write_report
+from smspartner_analytics.store.db import Store
 
 AT = datetime(2025, 3, 1, 12, 30, 15, 123456, tzinfo=UTC)
 KEY = "k3y-UNIQUE-9f8e7d6c5b4a"

@@ -9,7 +9,7 @@ from email.utils import format_datetime
 import pytest
 import requests
 
-from smspartner_analytics.retry import (
+from smspartner_analytics.client.retry import (
     BACKOFF_BASE,
     BACKOFF_CAP,
     RETRY_AFTER_CAP,

@@ -16,12 +16,11 @@ from typing import Any
 import pytest
 import requests
 
-from smspartner_analytics.errors import ConfigurationError
-from smspartner_analytics.records import TokenEntry
-from smspartner_analytics.sandbox import SandboxURL, sandbox
-from smspartner_analytics.sandbox_data import DOWNLOADED_TEXT, advance_status, generate_rentals
-from smspartner_analytics.sandbox_faults import Fault, parse_fault
-from smspartner_analytics.schema import normalise_status
+from smspartner_analytics.core.errors import ConfigurationError
+from smspartner_analytics.core.schema import TokenEntry, normalise_status
+from smspartner_analytics.simulator.data import DOWNLOADED_TEXT, advance_status, generate_rentals
+from smspartner_analytics.simulator.faults import Fault, parse_fault
+from smspartner_analytics.simulator.server import SandboxURL, sandbox
 
 
 def ask(

@@ -28,13 +28,13 @@ from pathlib import Path
 
 import pytest
 
-from smspartner_analytics.client import Client
-from smspartner_analytics.errors import SMSPartnerError
+from smspartner_analytics.client.http import Client
+from smspartner_analytics.core.errors import SMSPartnerError
 from smspartner_analytics.fetch import fetch_statuses
-from smspartner_analytics.flatten import load_frames
-from smspartner_analytics.report import write_report
-from smspartner_analytics.sandbox import sandbox
-from smspartner_analytics.store import Store
+from smspartner_analytics.frames.flattening import load_frames
+from smspartner_analytics.report.writer import write_report
+from smspartner_analytics.simulator.server import sandbox
+from smspartner_analytics.store.db import Store
 
 ROOT = Path(__file__).resolve().parents[1]
 FAULTS = [

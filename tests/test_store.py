@@ -11,10 +11,15 @@ from pathlib import Path
 
 import pytest
 
-from smspartner_analytics.errors import StoreError
-from smspartner_analytics.records import AnswerRecord, TokenEntry
-from smspartner_analytics.schema import FINAL_OUTCOMES, TERMINAL_STATUSES, Outcome
-from smspartner_analytics.store import MAX_STORED_BODY, SCHEMA_VERSION, Store
+from smspartner_analytics.core.errors import StoreError
+from smspartner_analytics.core.schema import (
+    FINAL_OUTCOMES,
+    TERMINAL_STATUSES,
+    AnswerRecord,
+    Outcome,
+    TokenEntry,
+)
+from smspartner_analytics.store.db import MAX_STORED_BODY, SCHEMA_VERSION, Store
 
 T0 = datetime(2025, 3, 1, 12, 0, tzinfo=UTC)
 

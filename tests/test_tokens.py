@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from smspartner_analytics.errors import InputError
-from smspartner_analytics.records import TokenEntry
-from smspartner_analytics.tokens import dedupe_entries, parse_tokens, read_tokens
+from smspartner_analytics.core.errors import InputError
+from smspartner_analytics.core.schema import TokenEntry
+from smspartner_analytics.store.tokens import dedupe_entries, parse_tokens, read_tokens
 
 
 def write(tmp_path: Path, text: str, name: str = "tokens.txt", encoding: str = "utf-8") -> Path:

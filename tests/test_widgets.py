@@ -9,8 +9,8 @@ import pandas as pd
 import pytest
 from matplotlib.container import BarContainer
 
-from smspartner_analytics.errors import ConfigurationError
-from smspartner_analytics.frames import Frames
+from smspartner_analytics.core.errors import ConfigurationError
+from smspartner_analytics.frames.dtypes import Frames
 from smspartner_analytics.widgets import Dashboard, dashboard
 
 STATUSES = ["requested", "processing", "ready", "failed", "downloaded", "unknown"]
@@ -180,7 +180,7 @@ def test_refresh_disabled_without_store_and_client() -> None:
 
 
 def test_report_button_writes_filtered_report(tmp_path: Path) -> None:
-    pytest.importorskip("smspartner_analytics.report")
+    pytest.importorskip("smspartner_analytics.report.writer")
     out = tmp_path / "out"
     board = dashboard(make_frames(), out_dir=out)
     board.set_filter("category", ["103"])
@@ -203,11 +203,11 @@ def test_missing_ipywidgets_gives_install_hint(monkeypatch: pytest.MonkeyPatch) 
 
 
 def test_refresh_asks_the_sandbox_again_for_live_tokens_and_redraws(tmp_path: Path) -> None:
-    from smspartner_analytics.client import Client
+    from smspartner_analytics.client.http import Client
     from smspartner_analytics.fetch import fetch_statuses
-    from smspartner_analytics.flatten import load_frames
-    from smspartner_analytics.sandbox import sandbox
-    from smspartner_analytics.store import Store
+    from smspartner_analytics.frames.flattening import load_frames
+    from smspartner_analytics.simulator.server import sandbox
+    from smspartner_analytics.store.db import Store
 
     with sandbox(rentals=30, advance_every=1) as url:
         client = Client(api_key="test-key", base_url=url, rate=None)
@@ -253,11 +253,11 @@ def test_reload_with_the_same_options_keeps_the_selection() -> None:
 
 
 def test_refresh_does_not_count_final_not_found_tokens(tmp_path: Path) -> None:
-    from smspartner_analytics.client import Client
+    from smspartner_analytics.client.http import Client
     from smspartner_analytics.fetch import fetch_statuses
-    from smspartner_analytics.flatten import load_frames
-    from smspartner_analytics.sandbox import sandbox
-    from smspartner_analytics.store import Store
+    from smspartner_analytics.frames.flattening import load_frames
+    from smspartner_analytics.simulator.server import sandbox
+    from smspartner_analytics.store.db import Store
 
     with sandbox(rentals=5) as url:
         client = Client(api_key="test-key", base_url=url, rate=None)

@@ -12,16 +12,16 @@ import importlib
 import sys
 from collections.abc import Sequence
 
-from .. import __version__
-from ..config import ENV_API_KEY, resolve_setting
-from ..errors import (
+from smspartner_analytics import __version__
+from smspartner_analytics.core.config import ENV_API_KEY, resolve_setting
+from smspartner_analytics.core.errors import (
     AuthenticationError,
     ConfigurationError,
     InputError,
     MissingAPIKeyError,
     SMSPartnerError,
 )
-from ..redaction import redact
+from smspartner_analytics.core.redaction import redact
 
 __all__ = [
     "EXIT_AUTH",

@@ -5,11 +5,11 @@ from __future__ import annotations
 import argparse
 import sys
 
-from . import EXIT_OK
+from smspartner_analytics.cli import EXIT_OK
 
 
 def run(args: argparse.Namespace) -> int:
-    from ..demo import run_demo
+    from smspartner_analytics.demo import run_demo
 
     progress = not args.quiet and sys.stderr.isatty()
     result = run_demo(args.out, rentals=args.rentals, seed=args.seed, progress=progress)

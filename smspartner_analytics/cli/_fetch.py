@@ -17,10 +17,10 @@ import warnings
 from collections import Counter
 from typing import TYPE_CHECKING
 
-from . import EXIT_AUTH, EXIT_INTERRUPTED, EXIT_OK, EXIT_PARTIAL
+from smspartner_analytics.cli import EXIT_AUTH, EXIT_INTERRUPTED, EXIT_OK, EXIT_PARTIAL
 
 if TYPE_CHECKING:
-    from ..fetch import FetchResult
+    from smspartner_analytics.fetch import FetchResult
 
 __all__ = ["run"]
 
@@ -30,8 +30,8 @@ DEFAULT_RATE = 5.0
 
 def run(args: argparse.Namespace) -> int:
     """Run the fetch subcommand; return the exit code."""
-    from ..fetch import FetchInterrupted, fetch_statuses
-    from ..tokens import read_tokens
+    from smspartner_analytics.fetch import FetchInterrupted, fetch_statuses
+    from smspartner_analytics.store.tokens import read_tokens
 
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
@@ -61,7 +61,7 @@ def run(args: argparse.Namespace) -> int:
     print(result.summary())
     print(f"Store: {result.store_path}")
     if result.auth_failed:
-        from ..fetch import auth_message
+        from smspartner_analytics.fetch import auth_message
 
         print(f"AuthenticationError: {auth_message(result)}", file=sys.stderr)
         return EXIT_AUTH
@@ -78,7 +78,7 @@ def run(args: argparse.Namespace) -> int:
 
 def _main_reason(result: FetchResult) -> str:
     """The commonest failure message of this run, with how many tokens had it."""
-    from ..fetch import RETRYABLE_OUTCOMES
+    from smspartner_analytics.fetch import RETRYABLE_OUTCOMES
 
     reasons = Counter(
         rec.error_message or rec.outcome

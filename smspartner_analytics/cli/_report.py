@@ -4,17 +4,17 @@ from __future__ import annotations
 
 import argparse
 
-from ..config import resolve_store_path
-from ..errors import StoreError
+from smspartner_analytics.core.config import resolve_store_path
+from smspartner_analytics.core.errors import StoreError
 
 __all__ = ["run"]
 
 
 def run(args: argparse.Namespace) -> int:
     """Read the store, write the report CSVs and charts, print the files written."""
-    from ..flatten import load_frames
-    from ..labels import load_labels
-    from ..report import write_report
+    from smspartner_analytics.core.labels import load_labels
+    from smspartner_analytics.frames.flattening import load_frames
+    from smspartner_analytics.report.writer import write_report
 
     path = resolve_store_path(args.store)
     if not path.is_file():

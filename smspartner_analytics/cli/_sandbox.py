@@ -8,7 +8,7 @@ import sys
 import threading
 from types import FrameType
 
-from ..sandbox import SandboxServer
+from smspartner_analytics.simulator.server import SandboxServer
 
 __all__ = ["run"]
 

@@ -15,7 +15,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Final
 
-from .errors import InputError
+from smspartner_analytics.core.errors import InputError
 
 __all__ = ["KINDS", "Labels", "load_labels"]
 

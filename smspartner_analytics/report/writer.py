@@ -15,11 +15,11 @@ from typing import TYPE_CHECKING, Final
 
 import pandas as pd
 
-from .analysis import spend_by_category, status_summary, volume_by_location
-from .config import ENV_API_KEY, resolve_setting
-from .csvout import atomic_path, write_csv
-from .errors import ReportError
-from .frames import Frames
+from smspartner_analytics.analysis import spend_by_category, status_summary, volume_by_location
+from smspartner_analytics.core.config import ENV_API_KEY, resolve_setting
+from smspartner_analytics.core.errors import ReportError
+from smspartner_analytics.frames.dtypes import Frames
+from smspartner_analytics.report.csvfiles import atomic_path, write_csv
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
@@ -94,7 +94,7 @@ def write_report(
 
 
 def _chart_makers(frames: Frames) -> dict[str, Callable[[Axes], object]]:
-    from .plots import plot_spend, plot_status, plot_volume
+    from smspartner_analytics.plots import plot_spend, plot_status, plot_volume
 
     return {
         "volume_desired_vs_available.png": lambda ax: plot_volume(frames.localisations, ax=ax),

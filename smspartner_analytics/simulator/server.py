@@ -34,12 +34,24 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
-from .config import is_loopback_url
-from .errors import ConfigurationError
-from .records import TokenEntry
-from .sandbox_data import Rental, advance_status, generate_rentals, render_rental, rental_for_token
-from .sandbox_faults import FAULT_PREFIX, Fault, fault_for_request, parse_fault, random_fault
-from .sandbox_http import send_fault, send_json
+from smspartner_analytics.core.config import is_loopback_url
+from smspartner_analytics.core.errors import ConfigurationError
+from smspartner_analytics.core.schema import TokenEntry
+from smspartner_analytics.simulator.data import (
+    Rental,
+    advance_status,
+    generate_rentals,
+    render_rental,
+    rental_for_token,
+)
+from smspartner_analytics.simulator.faults import (
+    FAULT_PREFIX,
+    Fault,
+    fault_for_request,
+    parse_fault,
+    random_fault,
+)
+from smspartner_analytics.simulator.wire import send_fault, send_json
 
 __all__ = ["SandboxServer", "SandboxURL", "sandbox"]
 

@@ -39,12 +39,9 @@ import requests
 import urllib3
 from requests.adapters import HTTPAdapter
 
-from .answers import RawAnswer, interpret, transport_error, unsuccessful
-from .config import resolve_api_key, resolve_base_url
-from .errors import ConfigurationError, RequestError
-from .ratelimit import RateLimiter
-from .redaction import REDACTED, redact_url
-from .retry import (
+from smspartner_analytics.client.answers import RawAnswer, interpret, transport_error, unsuccessful
+from smspartner_analytics.client.ratelimit import RateLimiter
+from smspartner_analytics.client.retry import (
     BACKOFF_BASE,
     BACKOFF_CAP,
     DEFAULT_MAX_RETRIES,
@@ -53,6 +50,9 @@ from .retry import (
     retry_delay,
     should_retry,
 )
+from smspartner_analytics.core.config import resolve_api_key, resolve_base_url
+from smspartner_analytics.core.errors import ConfigurationError, RequestError
+from smspartner_analytics.core.redaction import REDACTED, redact_url
 
 __all__ = ["MAX_BODY_BYTES", "Client", "StatusResponse", "install_log_redaction"]
 

@@ -19,7 +19,7 @@ from typing import Final
 import numpy as np
 import pandas as pd
 
-from .columns import TEXT, TIMESTAMP
+from smspartner_analytics.frames.dtypes import TEXT, TIMESTAMP
 
 __all__ = [
     "DataWarning",

@@ -11,7 +11,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from .errors import ConfigurationError, MissingAPIKeyError
+from smspartner_analytics.core.errors import ConfigurationError, MissingAPIKeyError
 
 __all__ = [
     "DEFAULT_BASE_URL",

@@ -20,8 +20,8 @@ from typing import IO, Final
 import numpy as np
 import pandas as pd
 
-from .columns import MONEY_COLUMNS, TIMESTAMP
-from .redaction import redact
+from smspartner_analytics.core.redaction import redact
+from smspartner_analytics.frames.dtypes import MONEY_COLUMNS, TIMESTAMP
 
 __all__ = [
     "FORMULA_STARTS",

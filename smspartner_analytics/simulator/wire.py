@@ -16,7 +16,7 @@ from email.utils import formatdate
 from http.server import BaseHTTPRequestHandler
 from typing import Any, Protocol
 
-from .sandbox_faults import REDIRECT_TARGET, Fault
+from smspartner_analytics.simulator.faults import REDIRECT_TARGET, Fault
 
 __all__ = ["HUGE_BYTES", "send_bytes", "send_fault", "send_json"]
 

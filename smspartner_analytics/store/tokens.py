@@ -22,8 +22,8 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import TextIO
 
-from .errors import InputError
-from .records import TokenEntry
+from smspartner_analytics.core.errors import InputError
+from smspartner_analytics.core.schema import TokenEntry
 
 __all__ = ["TOKEN_COLUMN", "dedupe_entries", "parse_tokens", "read_tokens", "warn_duplicates"]
 

@@ -31,9 +31,8 @@ from pathlib import Path
 from types import TracebackType
 from typing import Any, Final
 
-from .errors import StoreError
-from .records import AnswerRecord, TokenEntry
-from .schema import Outcome, normalise_status
+from smspartner_analytics.core.errors import StoreError
+from smspartner_analytics.core.schema import AnswerRecord, Outcome, TokenEntry, normalise_status
 
 __all__ = ["MAX_STORED_BODY", "SCHEMA_VERSION", "Store"]
 

@@ -18,18 +18,26 @@ from typing import Any, Final, TypeGuard
 import numpy as np
 import pandas as pd
 
-from .coerce import Problems, describe, to_category, to_float, to_int, to_text, to_timestamp
-from .columns import (
+from smspartner_analytics.core.labels import Labels, load_labels
+from smspartner_analytics.core.schema import normalise_status
+from smspartner_analytics.frames.coercion import (
+    Problems,
+    describe,
+    to_category,
+    to_float,
+    to_int,
+    to_text,
+    to_timestamp,
+)
+from smspartner_analytics.frames.dtypes import (
     ERROR_DTYPES,
     HISTORY_DTYPES,
     LOCALISATION_DTYPES,
     RENTAL_DTYPES,
     STATUS_DTYPE,
+    Frames,
     empty_frame,
 )
-from .frames import Frames
-from .labels import Labels, load_labels
-from .schema import normalise_status
 
 __all__ = ["Collector", "build_frames", "coverage", "paused_gc", "shortfall"]
 

@@ -17,14 +17,19 @@ from typing import Final, Protocol
 
 import pandas as pd
 
-from .coerce import DataWarning, to_timestamp
-from .columns import HISTORY_DTYPES, OUTCOME_DTYPE, STATUS_DTYPE, TEXT, empty_frame
-from .errors import StoreError
-from .frames import Frames
-from .labels import Labels
-from .records import AnswerRecord
-from .schema import RENTAL_COLUMNS, STATUS_BY_CODE, Outcome
-from .tables import Collector, build_frames, paused_gc
+from smspartner_analytics.core.errors import StoreError
+from smspartner_analytics.core.labels import Labels
+from smspartner_analytics.core.schema import RENTAL_COLUMNS, STATUS_BY_CODE, AnswerRecord, Outcome
+from smspartner_analytics.frames.coercion import DataWarning, to_timestamp
+from smspartner_analytics.frames.dtypes import (
+    HISTORY_DTYPES,
+    OUTCOME_DTYPE,
+    STATUS_DTYPE,
+    TEXT,
+    Frames,
+    empty_frame,
+)
+from smspartner_analytics.frames.engine import Collector, build_frames, paused_gc
 
 __all__ = ["DataWarning", "StoreLike", "flatten", "join_metadata", "load_frames"]
 
@@ -76,7 +81,7 @@ def load_frames(
         path = Path(store)
         if not path.is_file():
             raise StoreError(_NO_STORE.format(path))
-        from .store import Store
+        from smspartner_analytics.store.db import Store
 
         with Store(path) as opened, paused_gc():
             return _load(opened, labels)

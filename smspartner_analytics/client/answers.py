@@ -16,7 +16,7 @@ from typing import Any
 
 import requests
 
-from .errors import (
+from smspartner_analytics.core.errors import (
     MAX_KEPT_BODY,
     APIError,
     AuthenticationError,
@@ -28,7 +28,7 @@ from .errors import (
     TokenRequiredError,
     TransportError,
 )
-from .redaction import redact
+from smspartner_analytics.core.redaction import redact
 
 __all__ = ["RawAnswer", "interpret", "transport_error", "unsuccessful"]
 

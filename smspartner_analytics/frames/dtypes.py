@@ -1,4 +1,5 @@
-"""The declared pandas dtype of every column of every frame, and empty frames built from them.
+"""The shape of the frames: the ``Frames`` dataclass, the declared pandas dtype of every column,
+and empty frames built from them.
 
 Types are declared, never inferred (``docs/data-dictionary.md``): nullable ``Int64`` for ages,
 volumes, quantities and codes; ``float64`` for money and ratios; ``string`` for tokens, zip codes,
@@ -9,11 +10,12 @@ locations and free text (leading zeros and comma lists survive); ``category`` wh
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 from typing import Final
 
 import pandas as pd
 
-from .schema import (
+from smspartner_analytics.core.schema import (
     ERROR_COLUMNS,
     HISTORY_COLUMNS,
     LOCALISATION_COLUMNS,
@@ -32,6 +34,7 @@ __all__ = [
     "STATUS_DTYPE",
     "TEXT",
     "TIMESTAMP",
+    "Frames",
     "empty_frame",
     "is_text_column",
 ]
@@ -116,3 +119,24 @@ def is_text_column(series: pd.Series) -> bool:
     if isinstance(dtype, pd.CategoricalDtype):
         return not pd.api.types.is_numeric_dtype(dtype.categories.dtype)
     return pd.api.types.is_string_dtype(dtype) or pd.api.types.is_object_dtype(dtype)
+
+
+@dataclass
+class Frames:
+    """The four tables of the data dictionary (``docs/data-dictionary.md``).
+
+    ``rentals``: one row per token whose latest answer is a success (+ token metadata columns);
+    ``localisations``: one row per ``details_localisation`` entry; ``errors``: one row per token
+    whose latest answer is not a success; ``history``: every stored answer over time.
+    """
+
+    rentals: pd.DataFrame
+    localisations: pd.DataFrame
+    errors: pd.DataFrame
+    history: pd.DataFrame = field(default_factory=pd.DataFrame)
+
+    def __repr__(self) -> str:
+        return (
+            f"Frames(rentals={len(self.rentals)}, localisations={len(self.localisations)}, "
+            f"errors={len(self.errors)}, history={len(self.history)})"
+        )
