@@ -14,11 +14,11 @@ from pathlib import Path
 
 from smspartner_analytics.analysis import spend_by_category, status_summary
 from smspartner_analytics.client.http import Client
+from smspartner_analytics.core.numbers import count, money
 from smspartner_analytics.core.schema import TokenEntry
 from smspartner_analytics.fetch import FetchResult, fetch_statuses
 from smspartner_analytics.frames.dtypes import Frames
 from smspartner_analytics.frames.flattening import load_frames
-from smspartner_analytics.plots import euros
 from smspartner_analytics.report.writer import write_report
 from smspartner_analytics.simulator.server import sandbox
 
@@ -51,7 +51,7 @@ class DemoResult:
         by_status = " · ".join(f"{r.status} {r.rentals}" for r in present.itertuples())
         spend = spend_by_category(rentals)
         by_cat = " · ".join(
-            f"{label} {euros(cost)}"
+            f"{label} {money(cost)}"
             for label, cost in zip(spend["category_label"], spend["cost_total"], strict=True)
         )
         total = float(rentals["cost_total"].sum())
@@ -63,7 +63,7 @@ class DemoResult:
             f"  {self.fetch.summary()}",
             f"  {retried} requests needed retries after transient faults (5xx, 429, cut bodies).",
             f"Rentals per status: {by_status}",
-            f"Spend: {euros(total)} for {_count(quantity)} contacts ({by_cat})",
+            f"Spend: {money(total)} for {_count(quantity)} contacts ({by_cat})",
         ]
         loc = self.frames.localisations
         short = loc[loc["shortfall"] > 0]
@@ -87,7 +87,7 @@ class DemoResult:
 
 
 def _count(value: object) -> str:
-    return f"{int(value):,}"  # type: ignore[call-overload]
+    return count(float(value))  # type: ignore[arg-type]
 
 
 def _fresh_store(path: Path) -> None:

@@ -17,6 +17,7 @@ from matplotlib.patches import Patch
 from matplotlib.ticker import FuncFormatter, MaxNLocator
 
 from smspartner_analytics import analysis
+from smspartner_analytics.core.numbers import money
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
@@ -114,13 +115,13 @@ def plot_spend(
     ax.set_yticks(list(y), [_cut(str(label)) for label in table["label"]])
     ax.invert_yaxis()
     labels = [
-        f"{euros(c)} · {n:,} rental{'s' if n != 1 else ''}"
+        f"{money(c)} · {n:,} rental{'s' if n != 1 else ''}"
         for c, n in zip(table["cost_total"], table["rentals"], strict=True)
     ]
     ax.bar_label(bars, labels=labels, padding=3, fontsize=8)
     _euro_axis(ax.xaxis, float(table["cost_total"].max()))
     ax.margins(x=0.3)
-    title += f"\ntotal {euros(_total(rentals))}"
+    title += f"\ntotal {money(_total(rentals))}"
     _finish(ax, title, xlabel="spend (€)", ylabel=None)
     return ax
 
@@ -141,20 +142,14 @@ def plot_status(rentals: pd.DataFrame, *, ax: Axes | None = None) -> Axes:
     counts = summary["rentals"].astype("int64")
     spend = summary["cost_total"].astype("float64")
     bars = ax.bar(order, counts, color=[STATUS_COLOURS[s] for s in order])
-    labels = [f"{n:,}\n{euros(c)}" if n else "0" for n, c in zip(counts, spend, strict=True)]
+    labels = [f"{n:,}\n{money(c)}" if n else "0" for n, c in zip(counts, spend, strict=True)]
     ax.bar_label(bars, labels=labels, padding=3, fontsize=8)
     ax.yaxis.set_major_locator(MaxNLocator(integer=True))
     ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _pos: f"{v:,.0f}"))
     ax.margins(y=0.2)
-    title += f"\n{int(counts.sum()):,} rentals · {euros(_total(rentals))}"
+    title += f"\n{int(counts.sum()):,} rentals · {money(_total(rentals))}"
     _finish(ax, title, xlabel="status", ylabel="rentals")
     return ax
-
-
-def euros(value: float, *, decimals: int = 2) -> str:
-    """``1234.5`` → ``"€1,234.50"`` (thousands separators, ``decimals`` places)."""
-    sign = "-" if value < 0 else ""
-    return f"{sign}€{abs(value):,.{decimals}f}"
 
 
 # --- helpers -------------------------------------------------------------------------------
@@ -176,7 +171,7 @@ def _total(rentals: pd.DataFrame) -> float:
 def _euro_axis(axis: Any, largest: float) -> None:
     """Euro ticks: whole euros once amounts reach 100, cents below."""
     decimals = 0 if abs(largest) >= 100 else 2
-    axis.set_major_formatter(FuncFormatter(lambda v, _pos: euros(v, decimals=decimals)))
+    axis.set_major_formatter(FuncFormatter(lambda v, _pos: money(v, decimals=decimals)))
 
 
 def _no_data(ax: Axes, title: str) -> Axes:
@@ -338,7 +333,7 @@ def _spend_by_month(rentals: pd.DataFrame, date_column: str | None, ax: Axes) ->
     labels = [_month_label(value) for value in table["period"]]
     values = table["cost_total"].astype("float64").to_numpy()
     bars = ax.bar(labels, values, color=SPEND)
-    ax.bar_label(bars, labels=[euros(float(v)) for v in values], padding=3, fontsize=8)
+    ax.bar_label(bars, labels=[money(float(v)) for v in values], padding=3, fontsize=8)
     _euro_axis(ax.yaxis, float(values.max()))
     ax.tick_params(axis="x", labelrotation=45 if len(labels) > 6 else 0)
     ax.margins(y=0.15)

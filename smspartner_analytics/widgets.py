@@ -23,9 +23,10 @@ from typing import TYPE_CHECKING, Any
 import pandas as pd
 
 from smspartner_analytics.core.errors import ConfigurationError, SMSPartnerError
+from smspartner_analytics.core.numbers import money
 from smspartner_analytics.core.schema import RENTAL_COLUMNS, STATUS_LABELS, TERMINAL_STATUSES
 from smspartner_analytics.frames.dtypes import Frames
-from smspartner_analytics.plots import euros, plot_spend, plot_status, plot_volume
+from smspartner_analytics.plots import plot_spend, plot_status, plot_volume
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
@@ -240,7 +241,7 @@ class Dashboard:
         total = float(frames.rentals["cost_total"].sum()) if len(frames.rentals) else 0.0
         self.summary.value = (
             f"<b>{len(frames.rentals):,}</b> of {len(self.frames.rentals):,} rentals · "
-            f"spend <b>{euros(total)}</b> · {len(self.frames.errors):,} tokens without data"
+            f"spend <b>{money(total)}</b> · {len(self.frames.errors):,} tokens without data"
         )
 
     def _layout(self) -> Any:

@@ -214,12 +214,6 @@ def test_spend_by_month(ax: Axes) -> None:
     assert "€3.00" in all_texts(ax)
 
 
-def test_euros_format() -> None:
-    assert plots.euros(1234.5) == "€1,234.50"
-    assert plots.euros(0.09, decimals=3) == "€0.090"
-    assert plots.euros(-2) == "-€2.00"
-
-
 # --- plot_status ---------------------------------------------------------------------------
 
 
