@@ -5,7 +5,37 @@ from __future__ import annotations
 import argparse
 import sys
 
-from smspartner_analytics.cli import EXIT_OK
+from smspartner_analytics.cli._common import EXIT_OK, Parents, Subparsers, positive_int
+
+__all__ = ["register", "run"]
+
+
+def register(sub: Subparsers, parents: Parents) -> None:
+    """Add this subcommand's parser."""
+    p = sub.add_parser(
+        "demo",
+        parents=[parents.quiet],
+        help="the whole job on the built-in sandbox: fetch, report, charts (no key, no network)",
+        description=(
+            "Start the sandbox in-process, fetch a few hundred generated rentals over HTTP, "
+            "write the full report and print a summary."
+        ),
+    )
+    p.add_argument(
+        "--out",
+        default="smspartner-report",
+        metavar="DIR",
+        help="folder for the report (default ./smspartner-report)",
+    )
+    p.add_argument(
+        "--rentals",
+        type=positive_int,
+        default=300,
+        metavar="N",
+        help="how many rentals to generate (default 300)",
+    )
+    p.add_argument("--seed", type=int, default=0, metavar="S", help="random seed (default 0)")
+    p.set_defaults(run=run)
 
 
 def run(args: argparse.Namespace) -> int:

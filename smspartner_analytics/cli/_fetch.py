@@ -17,15 +17,62 @@ import warnings
 from collections import Counter
 from typing import TYPE_CHECKING
 
-from smspartner_analytics.cli import EXIT_AUTH, EXIT_INTERRUPTED, EXIT_OK, EXIT_PARTIAL
+from smspartner_analytics.cli._common import EXIT_AUTH, EXIT_INTERRUPTED, EXIT_OK, EXIT_PARTIAL
 
 if TYPE_CHECKING:
     from smspartner_analytics.fetch import FetchResult
 
-__all__ = ["run"]
+from smspartner_analytics.cli._common import Parents, Subparsers, non_negative_float, positive_int
+
+__all__ = ["register", "run"]
 
 DEFAULT_WORKERS = 4
 DEFAULT_RATE = 5.0
+
+
+def register(sub: Subparsers, parents: Parents) -> None:
+    """Add this subcommand's parser."""
+    p = sub.add_parser(
+        "fetch",
+        parents=[parents.store, parents.quiet],
+        help="ask the API for the status of every token in a file and keep the answers",
+        description=(
+            "Ask the API for the status of every token in TOKENS_FILE and keep every answer in "
+            "the store. The API key comes from SMSPARTNER_API_KEY or a .env file, never from "
+            "the command line. Exit codes: 0 every token answered, 3 some tokens got no answer "
+            "after retries (run again), 4 the key is missing or refused, 2 bad input."
+        ),
+    )
+    p.add_argument(
+        "tokens_file",
+        metavar="TOKENS_FILE",
+        help="one token per line, or a CSV with a 'token' column (other columns are "
+        "kept as metadata); '-' reads standard input",
+    )
+    p.add_argument(
+        "--base-url",
+        metavar="URL",
+        help="API base URL (default: $SMSPARTNER_BASE_URL, else the real API)",
+    )
+    p.add_argument(
+        "--workers",
+        type=positive_int,
+        default=None,
+        metavar="N",
+        help="requests in flight at once (default 4)",
+    )
+    p.add_argument(
+        "--rate",
+        type=non_negative_float,
+        default=None,
+        metavar="R",
+        help="requests per second at most; 0 means no cap (default 5)",
+    )
+    p.add_argument(
+        "--refresh", action="store_true", help="ask again for every token, final answers included"
+    )
+
+    p.set_defaults(run=run)
 
 
 def run(args: argparse.Namespace) -> int:

@@ -4,10 +4,30 @@ from __future__ import annotations
 
 import argparse
 
+from smspartner_analytics.cli._common import Parents, Subparsers
 from smspartner_analytics.core.config import resolve_store_path
 from smspartner_analytics.core.errors import StoreError
 
-__all__ = ["run"]
+__all__ = ["register", "run"]
+
+
+def register(sub: Subparsers, parents: Parents) -> None:
+    """Add this subcommand's parser."""
+    p = sub.add_parser(
+        "report",
+        parents=[parents.store],
+        help="write CSV reports (and charts) from the store",
+        description="Write rentals, localisations, errors and aggregate CSVs, and charts as PNG.",
+    )
+    p.add_argument("--out", required=True, metavar="DIR", help="folder to write the report to")
+    p.add_argument(
+        "--excel",
+        action="store_true",
+        help="CSV for French Excel: UTF-8 with BOM, ';' separator, decimal commas",
+    )
+    p.add_argument("--labels", metavar="CSV", help="extra labels (kind,id,label) to use")
+
+    p.set_defaults(run=run)
 
 
 def run(args: argparse.Namespace) -> int:

@@ -8,9 +8,15 @@ import sys
 import threading
 from types import FrameType
 
-from smspartner_analytics.simulator.server import SandboxServer
+from smspartner_analytics.cli._common import (
+    Parents,
+    Subparsers,
+    fraction,
+    non_negative_float,
+    positive_int,
+)
 
-__all__ = ["run"]
+__all__ = ["register", "run"]
 
 
 def _usage(base_url: str, tokens_out: str | None) -> str:
@@ -27,8 +33,55 @@ def _usage(base_url: str, tokens_out: str | None) -> str:
     return "\n".join(lines)
 
 
+def register(sub: Subparsers, parents: Parents) -> None:
+    """Add this subcommand's parser."""
+    p = sub.add_parser(
+        "sandbox",
+        help="serve a local imitation of the API (no key, no network)",
+        description="Serve GET /v1/location/status on a loopback port until Ctrl-C.",
+    )
+    p.add_argument(
+        "--host", default="127.0.0.1", help="loopback address to bind (default 127.0.0.1)"
+    )
+    p.add_argument("--port", type=int, default=0, metavar="N", help="port (default: a free one)")
+    p.add_argument(
+        "--rentals",
+        type=positive_int,
+        default=300,
+        metavar="N",
+        help="how many rentals to generate (default 300)",
+    )
+    p.add_argument("--seed", type=int, default=0, metavar="S", help="random seed (default 0)")
+    p.add_argument(
+        "--latency-ms",
+        type=non_negative_float,
+        default=0.0,
+        metavar="L",
+        help="added latency per request in milliseconds",
+    )
+    p.add_argument(
+        "--fault-rate",
+        type=fraction,
+        default=0.0,
+        metavar="F",
+        help="share of requests answered with a random fault (0 to 1)",
+    )
+    p.add_argument(
+        "--api-key", metavar="KEY", help="accept only this key (default: any non-empty key)"
+    )
+    p.add_argument(
+        "--tokens-out",
+        metavar="PATH",
+        help="write the generated tokens (CSV with metadata) to this file",
+    )
+
+    p.set_defaults(run=run)
+
+
 def run(args: argparse.Namespace) -> int:
     """Serve until SIGINT/SIGTERM; return 0 after a clean shutdown."""
+    from smspartner_analytics.simulator.server import SandboxServer
+
     server = SandboxServer(
         rentals=args.rentals,
         seed=args.seed,

@@ -1,0 +1,87 @@
+"""What the subcommands share: exit codes, option types and the parent parsers of shared options.
+
+Each subcommand module (``_fetch``, ``_report``, ...) has ``register(sub, parents)``, which adds
+its own subparser, and ``run(args) -> int``. Shared options are declared once here, as parent
+parsers, so ``--store`` and ``--quiet`` read the same everywhere.
+"""
+
+from __future__ import annotations
+
+import argparse
+from dataclasses import dataclass
+from typing import Protocol
+
+__all__ = [
+    "EXIT_AUTH",
+    "EXIT_ERROR",
+    "EXIT_INTERRUPTED",
+    "EXIT_OK",
+    "EXIT_PARTIAL",
+    "EXIT_USAGE",
+    "Parents",
+    "Subparsers",
+    "fraction",
+    "make_parents",
+    "non_negative_float",
+    "positive_int",
+]
+
+EXIT_OK = 0
+EXIT_ERROR = 1  # an expected failure not covered below (store, report, ...)
+EXIT_USAGE = 2  # bad options or input files (argparse uses 2 as well)
+EXIT_PARTIAL = 3  # fetch: some tokens got no answer from the API after retries (rerun later)
+EXIT_AUTH = 4  # the API key is missing or refused
+EXIT_INTERRUPTED = 130  # Ctrl-C
+
+
+class Subparsers(Protocol):
+    """The object ``ArgumentParser.add_subparsers()`` returns (typed loosely for mypy)."""
+
+    def add_parser(self, name: str, **kwargs: object) -> argparse.ArgumentParser: ...
+
+
+@dataclass(frozen=True)
+class Parents:
+    """Parent parsers for options that several subcommands share."""
+
+    store: argparse.ArgumentParser
+    quiet: argparse.ArgumentParser
+
+
+def make_parents() -> Parents:
+    store = argparse.ArgumentParser(add_help=False)
+    store.add_argument(
+        "--store",
+        metavar="PATH",
+        help="SQLite store (default: $SMSPARTNER_STORE, else ./smspartner.sqlite)",
+    )
+    quiet = argparse.ArgumentParser(add_help=False)
+    quiet.add_argument("--quiet", action="store_true", help="no progress bar")
+    return Parents(store=store, quiet=quiet)
+
+
+def positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"{text!r} must be 1 or more")
+    return value
+
+
+def non_negative_float(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
+    if not value >= 0 or value == float("inf"):
+        raise argparse.ArgumentTypeError(f"{text!r} must be a finite number, 0 or more")
+    return value
+
+
+def fraction(text: str) -> float:
+    value = non_negative_float(text)
+    if value > 1:
+        raise argparse.ArgumentTypeError(f"{text!r} must be between 0 and 1")
+    return value
