@@ -48,9 +48,12 @@ _LAZY: dict[str, str] = {
     "volume_by_location": "analysis",
     "status_summary": "analysis",
     "spend_over_time": "analysis",
+    "lead_times": "leadtimes",
+    "lead_time_summary": "leadtimes",
     "plot_volume": "plots",
     "plot_spend": "plots",
     "plot_status": "plots",
+    "plot_lead_times": "leadtime_plots",
     "write_report": "report.writer",
     "dashboard": "widgets",
 }
@@ -80,8 +83,11 @@ __all__ = [
     "dashboard",
     "fetch_statuses",
     "flatten",
+    "lead_time_summary",
+    "lead_times",
     "load_frames",
     "load_labels",
+    "plot_lead_times",
     "plot_spend",
     "plot_status",
     "plot_volume",
@@ -108,6 +114,8 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
     from smspartner_analytics.fetch import FetchResult, fetch_statuses
     from smspartner_analytics.frames.dtypes import Frames
     from smspartner_analytics.frames.flattening import flatten, load_frames
+    from smspartner_analytics.leadtime_plots import plot_lead_times
+    from smspartner_analytics.leadtimes import lead_time_summary, lead_times
     from smspartner_analytics.plots import plot_spend, plot_status, plot_volume
     from smspartner_analytics.report.writer import write_report
     from smspartner_analytics.simulator.server import sandbox

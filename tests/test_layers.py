@@ -21,7 +21,8 @@ LAYERS: dict[str, int] = {
     "frames": 2,
     "fetch": 3,
     "analysis": 3,
-    **dict.fromkeys(["plots", "report", "widgets", "demo", "cli", "__main__"], 4),
+    "leadtimes": 3,
+    **dict.fromkeys(["plots", "leadtime_plots", "report", "widgets", "demo", "cli", "__main__"], 4),
 }
 TOP_ONLY = ("matplotlib.pyplot", "ipywidgets")
 SOURCES = sorted(p for p in PACKAGE.rglob("*.py") if p != PACKAGE / "__init__.py")
