@@ -1,7 +1,8 @@
 """Aggregates over the frames: each a plain DataFrame in, a plain DataFrame out.
 
 ``spend_by`` / ``spend_by_category``: rentals, quantity and spend per category (or any column);
-``volume_by_location``: desired versus available contacts per locality; ``status_summary``: rentals
+``volume_by_location``: contacts desired, obtained and short per locality (availabilities of
+different rentals are never added up); ``status_summary``: rentals
 and spend per status; ``spend_over_time``: spend per month (or any period) of a date column that
 came with the tokens. Column names are those of ``docs/data-dictionary.md``.
 """
@@ -20,12 +21,24 @@ from smspartner_analytics.frames.dtypes import STATUS_DTYPE
 
 __all__ = [
     "DATE_COLUMN_NAMES",
+    "VOLUME_COLUMNS",
+    "rental_labels",
     "spend_by",
     "spend_by_category",
     "spend_over_time",
     "status_summary",
     "volume_by_location",
 ]
+
+#: The columns of :func:`volume_by_location` after its ``by`` columns, in order.
+VOLUME_COLUMNS: Final[tuple[str, ...]] = (
+    "rentals",
+    "volume_desired",
+    "volume_obtained",
+    "shortfall",
+    "share_obtained",
+    "volume_available_max",
+)
 
 #: Metadata column names tried, in order, when ``spend_over_time`` is given no ``date_column``.
 DATE_COLUMN_NAMES: Final[tuple[str, ...]] = (
@@ -94,28 +107,80 @@ def spend_by_category(rentals: pd.DataFrame) -> pd.DataFrame:
 def volume_by_location(
     localisations: pd.DataFrame, by: str | Sequence[str] = ("type", "location")
 ) -> pd.DataFrame:
-    """Desired versus available contacts per locality, summed over all rentals.
+    """What the rentals asked for, obtained and missed per locality (or per ``by``).
 
-    Columns: ``*by`` (default type, location), rentals (distinct tokens), volume_desired,
-    volume_available (each rental's own answer, summed), shortfall (the rentals' shortfalls
-    summed), coverage (available / desired, missing when desired is 0). Largest shortfall first,
-    then largest desired volume.
+    Only quantities that add up across rentals are summed: each rental's availability is its own
+    answer for its own targeting, so two rentals in one postcode see overlapping pools and their
+    availabilities are never added. Columns: ``*by`` (default type, location), rentals (distinct
+    tokens), volume_desired (summed), volume_obtained (min(desired, available) per rental, summed),
+    shortfall (each rental's shortfall, summed; ``volume_desired - volume_obtained``),
+    share_obtained (volume_obtained / volume_desired over the rentals whose answer gave both
+    numbers; missing when that desired is 0) and
+    volume_available_max (the largest pool any one of those rentals was told about). Rows where
+    desired or available is missing count in neither obtained nor shortfall. Largest shortfall
+    first, then largest desired volume.
     """
     keys = [by] if isinstance(by, str) else list(by)
     cols = ["token", "volume_desired", "volume_available", "shortfall"]
     _require(localisations, [*keys, *cols], "volume_by_location")
-    grouped = localisations.groupby(keys, dropna=False, observed=True, sort=True)
+    desired = localisations["volume_desired"].astype("Int64")
+    available = localisations["volume_available"].astype("Int64")
+    rows = localisations[keys].copy()
+    rows["token"] = localisations["token"]
+    rows["volume_desired"] = desired
+    both = pd.concat([desired, available], axis=1)
+    rows["volume_obtained"] = both.min(axis=1, skipna=False).astype("Int64")
+    rows["shortfall"] = localisations["shortfall"].astype("Int64")
+    rows["volume_available_max"] = available
+    rows["known_desired"] = desired.where(rows["volume_obtained"].notna())
+    grouped = rows.groupby(keys, dropna=False, observed=True, sort=True)
     out = grouped.agg(
         rentals=("token", "nunique"),
         volume_desired=("volume_desired", "sum"),
-        volume_available=("volume_available", "sum"),
+        volume_obtained=("volume_obtained", "sum"),
         shortfall=("shortfall", "sum"),
+        volume_available_max=("volume_available_max", "max"),
+        known_desired=("known_desired", "sum"),
     ).reset_index()
-    for name in ("rentals", "volume_desired", "volume_available", "shortfall"):
+    for name in ("rentals", "volume_desired", "volume_obtained", "shortfall"):
         out[name] = out[name].astype("Int64")
-    out["coverage"] = _ratio(out["volume_available"], out["volume_desired"])
+    out["volume_available_max"] = out["volume_available_max"].astype("Int64")
+    out["share_obtained"] = _ratio(out["volume_obtained"], out["known_desired"])
+    out = out[[*keys, *VOLUME_COLUMNS]]
     out = out.sort_values(["shortfall", "volume_desired"], ascending=False, kind="stable")
     return out.reset_index(drop=True)
+
+
+def rental_labels(rentals: pd.DataFrame, *, limit: int = 40) -> dict[str, str]:
+    """A short name per token for charts and summaries, from the tokens' own metadata.
+
+    ``"<campaign> · <date>"`` from a ``campaign`` column and the first date column (see
+    ``DATE_COLUMN_NAMES``) when the tokens came with them; a token whose name is not unique, or
+    who has no metadata, gets the first 8 characters of its token added (``"aa04a753…"``).
+    """
+    if "token" not in rentals.columns or rentals.empty:
+        return {}
+    parts: list[pd.Series] = []
+    for column in ("campaign", *_date_columns(rentals)[:1]):
+        if column in rentals.columns:
+            parts.append(
+                rentals[column].astype("string").str.slice(0, 10 if column != "campaign" else None)
+            )
+    tokens = rentals["token"].astype("string").fillna("")
+    short = tokens.str.slice(0, 8) + "…"
+    if parts:
+        frame = pd.concat(parts, axis=1)
+        names = frame.apply(
+            lambda row: " · ".join(str(v) for v in row if not pd.isna(v) and str(v)), axis=1
+        ).astype("string")
+    else:
+        names = pd.Series("", index=rentals.index, dtype="string")
+    clash = names.duplicated(keep=False) | (names == "")
+    names = names.where(~clash, (names + " · ").where(names != "", "") + short)
+    return {
+        str(t): (n if len(n) <= limit else n[: limit - 1] + "…")
+        for t, n in zip(tokens, names, strict=True)
+    }
 
 
 def status_summary(rentals: pd.DataFrame) -> pd.DataFrame:
@@ -139,15 +204,18 @@ def status_summary(rentals: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
-def _date_column(rentals: pd.DataFrame) -> str:
+def _date_columns(rentals: pd.DataFrame) -> list[str]:
+    """Metadata date columns: those named in ``DATE_COLUMN_NAMES`` first, then any "date"."""
     extra = [c for c in rentals.columns if c not in RENTAL_COLUMNS]
     lowered = {c.lower(): c for c in extra}
-    for name in DATE_COLUMN_NAMES:
-        if name in lowered:
-            return lowered[name]
-    for column in extra:
-        if "date" in column.lower():
-            return column
+    named = [lowered[name] for name in DATE_COLUMN_NAMES if name in lowered]
+    return named + [c for c in extra if "date" in c.lower() and c not in named]
+
+
+def _date_column(rentals: pd.DataFrame) -> str:
+    columns = _date_columns(rentals)
+    if columns:
+        return columns[0]
     raise InputError(
         "No date column among the tokens' metadata (tried "
         f"{', '.join(DATE_COLUMN_NAMES)}): pass date_column='...' naming the column that holds "

@@ -12,7 +12,12 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
-from smspartner_analytics.analysis import spend_by_category, status_summary
+from smspartner_analytics.analysis import (
+    rental_labels,
+    spend_by_category,
+    status_summary,
+    volume_by_location,
+)
 from smspartner_analytics.client.http import Client
 from smspartner_analytics.core.numbers import count, money
 from smspartner_analytics.core.schema import TokenEntry
@@ -65,17 +70,7 @@ class DemoResult:
             f"Rentals per status: {by_status}",
             f"Spend: {money(total)} for {_count(quantity)} contacts ({by_cat})",
         ]
-        loc = self.frames.localisations
-        short = loc[loc["shortfall"] > 0]
-        worst = short.sort_values("shortfall", ascending=False).head(3)
-        if len(worst):
-            lines.append(f"Worst shortfalls ({len(short)} localities short):")
-            lines.extend(
-                f"  {r.type} {r.location} (rental {str(r.token)[:8]}…): desired "
-                f"{_count(r.volume_desired)}, available {_count(r.volume_available)}, "
-                f"short {_count(r.shortfall)}"
-                for r in worst.itertuples()
-            )
+        lines.extend(self._shortfall_lines())
         if len(self.frames.errors):
             lines.append(f"Tokens without data: {len(self.frames.errors)} (see errors.csv)")
         lines.append(f"Report: {len(self.files)} files in {self.out_dir}/")
@@ -83,6 +78,30 @@ class DemoResult:
         if charts:
             lines.append(f"  charts: {', '.join(charts)}")
         lines.append(f"Store: {self.store_path} (open it with smspartner_analytics.load_frames)")
+        return lines
+
+    def _shortfall_lines(self) -> list[str]:
+        """Localities short (counted once each), then the three largest single shortfalls."""
+        loc = self.frames.localisations
+        short = loc[loc["shortfall"] > 0]
+        if short.empty:
+            return []
+        places = volume_by_location(loc)
+        places = places[places["shortfall"] > 0]
+        worst = short.sort_values("shortfall", ascending=False, kind="stable").head(3)
+        names = rental_labels(self.frames.rentals)
+        lines = [
+            f"Shortfalls: {_count(len(short))} (rental, locality) pairs short, in "
+            f"{_count(len(places))} distinct localities; {_count(places['shortfall'].sum())} "
+            "contacts short in all.",
+            "Largest shortfalls of one rental in one locality:",
+        ]
+        lines.extend(
+            f"  {r.type} {r.location}, {names.get(str(r.token), str(r.token)[:8])}: desired "
+            f"{_count(r.volume_desired)}, available {_count(r.volume_available)}, "
+            f"short {_count(r.shortfall)}"
+            for r in worst.itertuples()
+        )
         return lines
 
 

@@ -217,7 +217,7 @@ def _volume_table(localisations: pd.DataFrame, by: str) -> pd.DataFrame:
         {
             "label": labels,
             "volume_desired": agg["volume_desired"].fillna(0).astype("int64").to_numpy(),
-            "volume_available": agg["volume_available"].fillna(0).astype("int64").to_numpy(),
+            "volume_available": agg["volume_obtained"].fillna(0).astype("int64").to_numpy(),
             "shortfall": agg["shortfall"].fillna(0).astype("int64").to_numpy(),
             "count": 1,
             "others": False,

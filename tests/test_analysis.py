@@ -112,19 +112,80 @@ def test_volume_by_location(frames: Frames) -> None:
     assert out["location"].tolist() == ["75001", "60200", "06200"]  # shortfall first
     assert out["rentals"].tolist() == [1, 2, 1]
     assert out["volume_desired"].tolist() == [50, 30, 0]
-    assert out["volume_available"].tolist() == [20, 532, 5]
+    # 60200: two rentals, each told 266 available: obtained 10 + 20, the pool is 266 (not 532)
+    assert out["volume_obtained"].tolist() == [20, 30, 0]
+    assert out["volume_available_max"].tolist() == [20, 266, 5]
     assert out["shortfall"].tolist() == [30, 0, 0]
-    assert out["coverage"].iloc[0] == pytest.approx(0.4)
-    assert pd.isna(out["coverage"].iloc[2])  # desired 0: missing, not infinite
+    assert out["share_obtained"].iloc[0] == pytest.approx(0.4)
+    assert out["share_obtained"].iloc[1] == pytest.approx(1.0)
+    assert pd.isna(out["share_obtained"].iloc[2])  # desired 0: missing, not infinite
     assert list(out.columns) == [
         "type",
         "location",
         "rentals",
         "volume_desired",
-        "volume_available",
+        "volume_obtained",
         "shortfall",
-        "coverage",
+        "share_obtained",
+        "volume_available_max",
     ]
+
+
+def overlapping() -> pd.DataFrame:
+    """Four rentals in one postcode, each told its own (overlapping) pool, plus one elsewhere."""
+    rows = [
+        ("t1", "cp", "06200", 100, 5000),
+        ("t2", "cp", "06200", 300, 250),
+        ("t3", "cp", "06200", 40, 4000),
+        ("t4", "cp", "06200", 10, 4800),
+        ("t5", "dep", "06", 7, 3),
+        ("t1", "dep", "06", 20, 9000),
+    ]
+    frame = pd.DataFrame(
+        rows, columns=["token", "type", "location", "volume_desired", "volume_available"]
+    )
+    for column in ("volume_desired", "volume_available"):
+        frame[column] = frame[column].astype("Int64")
+    frame["shortfall"] = (frame["volume_desired"] - frame["volume_available"]).clip(lower=0)
+    return frame
+
+
+@pytest.mark.parametrize("by", [("type", "location"), "type", "token", "location"])
+def test_no_volume_column_is_a_sum_of_availabilities(by: Any) -> None:
+    frame = overlapping()
+    out = volume_by_location(frame, by=by)
+    keys = [by] if isinstance(by, str) else list(by)
+    summed = frame.groupby(keys)["volume_available"].sum()
+    several = frame.groupby(keys).size() > 1
+    for _, row in out.iterrows():
+        key = tuple(row[k] for k in keys) if len(keys) > 1 else row[keys[0]]
+        if not several[key]:
+            continue  # one row: its own pool is both the sum and the largest
+        for column in out.columns.difference(keys):
+            assert row[column] != summed[key], f"{column} adds up availabilities for {key}"
+
+
+def test_volume_obtained_and_shortfall_add_up_per_rental() -> None:
+    out = volume_by_location(overlapping()).set_index("location")
+    assert out.loc["06200", "volume_desired"] == 450
+    assert out.loc["06200", "volume_obtained"] == 100 + 250 + 40 + 10
+    assert out.loc["06200", "shortfall"] == 50
+    assert out.loc["06200", "volume_available_max"] == 5000
+    assert out.loc["06200", "share_obtained"] == pytest.approx(400 / 450)
+    assert out.loc["06", "shortfall"] == 4
+    assert out.loc["06", "volume_available_max"] == 9000
+    # obtained + shortfall == desired on every row
+    assert (out["volume_obtained"] + out["shortfall"] == out["volume_desired"]).all()
+
+
+def test_volume_with_a_missing_availability_counts_it_nowhere() -> None:
+    frame = overlapping()
+    frame.loc[1, "volume_available"] = pd.NA
+    frame.loc[1, "shortfall"] = pd.NA
+    out = volume_by_location(frame).set_index("location")
+    assert out.loc["06200", "volume_desired"] == 450
+    assert out.loc["06200", "volume_obtained"] == 150
+    assert out.loc["06200", "share_obtained"] == pytest.approx(1.0)  # of the 150 known
 
 
 def test_status_summary_has_every_status_in_lifecycle_order(frames: Frames) -> None:

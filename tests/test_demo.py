@@ -53,6 +53,21 @@ def test_demo_spend_matches_the_rows(tmp_path: Path) -> None:
         assert len(store.latest_records()) == 33
 
 
+def test_demo_shortfall_line_counts_pairs_and_localities_separately(tmp_path: Path) -> None:
+    result = run_demo(tmp_path / "r", rentals=60, seed=1, progress=False, fault_rate=0.0)
+    loc = result.frames.localisations
+    pairs = int((loc["shortfall"] > 0).sum())
+    places = loc.loc[loc["shortfall"] > 0, ["type", "location"]].drop_duplicates()
+    assert pairs > len(places), "the sample must tell pairs and localities apart"
+    line = next(x for x in result.summary_lines() if x.startswith("Shortfalls:"))
+    assert f"{pairs} (rental, locality) pairs short" in line
+    assert f"in {len(places)} distinct localities" in line
+    # the largest ones are named by the tokens' campaign and date, not by a token
+    worst = result.summary_lines()[result.summary_lines().index(line) + 2]
+    campaigns = set(result.frames.rentals["campaign"].dropna())
+    assert any(campaign in worst for campaign in campaigns)
+
+
 def test_demo_reruns_from_scratch(tmp_path: Path) -> None:
     first = run_demo(tmp_path, rentals=10, progress=False)
     second = run_demo(tmp_path, rentals=10, progress=False)

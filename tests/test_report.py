@@ -147,8 +147,11 @@ def test_excel_mode_format(tmp_path: Path) -> None:
     assert ";1234,500;" in lines[2]
     assert '"Paris; été"' in lines[1]
     locs = (tmp_path / "volume_by_location.csv").read_text(encoding="utf-8-sig").splitlines()
-    assert locs[0] == "type;location;rentals;volume_desired;volume_available;shortfall;coverage"
-    assert locs[1].endswith(";6;0,4")
+    assert locs[0] == (
+        "type;location;rentals;volume_desired;volume_obtained;shortfall;share_obtained;"
+        "volume_available_max"
+    )
+    assert locs[1].endswith(";4;6;0,4;4")
 
 
 @pytest.mark.parametrize("excel", [False, True])
