@@ -181,6 +181,8 @@ def test_success_without_location_object_is_an_error_row(location: object) -> No
             "http_status": [None],
             "attempts": [None],
             "fetched_at": [AT],
+            "reason": [None],
+            "persistent": [False],
         },
         ERROR_DTYPES,
     )

@@ -19,7 +19,7 @@ from smspartner_analytics.core.schema import (
     Outcome,
     TokenEntry,
 )
-from smspartner_analytics.store.db import MAX_STORED_BODY, SCHEMA_VERSION, Store
+from smspartner_analytics.store.db import SCHEMA_VERSION, Store
 
 T0 = datetime(2025, 3, 1, 12, 0, tzinfo=UTC)
 
@@ -144,12 +144,30 @@ def test_record_of_unknown_token_adds_it_last(tmp_path: Path) -> None:
         assert [r.token for r in store.latest_records()] == ["a", "z"]
 
 
-def test_body_is_bounded(tmp_path: Path) -> None:
+def test_big_body_is_kept_whole(tmp_path: Path) -> None:
+    """A valid answer up to the client's 1 MB cap comes back from the store byte for byte."""
+    big = json.dumps({"success": True, "pad": "é" * 600_000})
     with Store(tmp_path / "s.sqlite") as store:
-        store.record(ok("a", body="x" * (MAX_STORED_BODY + 10)))
-        body = store.latest_records()[0].body
-        assert body is not None
-        assert len(body) == MAX_STORED_BODY
+        store.record(ok("a", body=big))
+    with Store(tmp_path / "s.sqlite") as store:
+        assert store.latest_records()[0].body == big
+
+
+def test_reason_and_persistent_round_trip_and_persistent_is_final(tmp_path: Path) -> None:
+    with Store(tmp_path / "s.sqlite") as store:
+        store.record(failed("p", Outcome.PARSE_ERROR, 0))
+        mark = dataclasses.replace(
+            failed("p", Outcome.PARSE_ERROR, 1), reason="not the API's JSON", persistent=True
+        )
+        store.record(mark)
+        store.record(failed("q", Outcome.SERVER_ERROR, 0))
+        assert store.recent_records("p", 5) == [mark, failed("p", Outcome.PARSE_ERROR, 0)]
+        assert store.recent_records("p", 1) == [mark]
+        assert store.persistent_tokens() == {"p"}
+        assert store.final_tokens() == {"p"}
+        store.record(ok("p", "ready", 2))  # a later success ends it
+        assert store.persistent_tokens() == set()
+        assert store.final_tokens() == set()
 
 
 def test_wal_mode_and_schema_version(tmp_path: Path) -> None:
@@ -217,6 +235,19 @@ def test_v1_store_is_migrated(tmp_path: Path) -> None:
         store.record(ok("b", "ready", 5))
     with Store(path) as store:  # reopening a migrated store is a no-op
         assert store.count_answers() == 3
+
+
+def test_v2_store_gets_reason_and_persistent(tmp_path: Path) -> None:
+    path = tmp_path / "v2.sqlite"
+    _write_v1(path)
+    with sqlite3.connect(path) as db:  # the v2 layout: v1 plus answers.status
+        db.execute("ALTER TABLE answers ADD COLUMN status TEXT")
+        db.execute("UPDATE meta SET value = '2' WHERE key = 'schema_version'")
+    with Store(path) as store:
+        assert store.schema_version() == SCHEMA_VERSION == 3
+        records = store.latest_records()
+        assert [(r.reason, r.persistent) for r in records] == [(None, False), (None, False)]
+        assert store.persistent_tokens() == set()
 
 
 def test_newer_schema_is_refused(tmp_path: Path) -> None:

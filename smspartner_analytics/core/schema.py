@@ -138,6 +138,8 @@ ERROR_COLUMNS: Final[tuple[str, ...]] = (
     "http_status",
     "attempts",
     "fetched_at",
+    "reason",
+    "persistent",
 )
 HISTORY_COLUMNS: Final[tuple[str, ...]] = (
     "token",
@@ -153,8 +155,11 @@ HISTORY_COLUMNS: Final[tuple[str, ...]] = (
 class AnswerRecord:
     """One answer (or recorded failure) for one token; never holds the API key.
 
-    ``outcome`` is one of ``schema.Outcome``; ``body`` is the raw text received (bounded) or None;
-    ``status`` is the normalised rental status for ``ok`` answers (``schema.STATUS_LABELS``).
+    ``outcome`` is one of ``schema.Outcome``; ``body`` is the raw text received (a success whole,
+    a failure's excerpt) or None; ``status`` is the normalised rental status for ``ok`` answers
+    (``schema.STATUS_LABELS``); ``reason`` the kind of failure (``"HTTP 404 page"``,
+    ``"connection refused"``, ``"API code 31"``...), None for a success; ``persistent`` marks a
+    failure that came back the same way on consecutive runs (not asked again unless refreshed).
     """
 
     token: str
@@ -166,6 +171,8 @@ class AnswerRecord:
     error_message: str | None = None
     attempts: int = 1
     status: str | None = None
+    reason: str | None = None
+    persistent: bool = False
 
 
 @dataclass(frozen=True, slots=True)

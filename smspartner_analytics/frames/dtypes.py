@@ -89,6 +89,8 @@ ERROR_DTYPES: Final[dict[str, object]] = {
     "http_status": _INT,
     "attempts": _INT,
     "fetched_at": TIMESTAMP,
+    "reason": TEXT,
+    "persistent": "boolean",
 }
 HISTORY_DTYPES: Final[dict[str, object]] = {
     "token": TEXT,

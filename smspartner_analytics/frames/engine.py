@@ -137,9 +137,13 @@ class Collector:
         http_status: object,
         attempts: object,
         fetched_at: datetime | None,
+        reason: str | None = None,
+        persistent: bool = False,
     ) -> None:
-        """Add one ``errors`` row."""
-        self.error_rows.append((token, code, message, http_status, attempts, fetched_at))
+        """Add one ``errors`` row (``reason`` and ``persistent`` come from the store's records)."""
+        self.error_rows.append(
+            (token, code, message, http_status, attempts, fetched_at, reason, persistent)
+        )
 
     def columns(self) -> tuple[_Raw, _Raw, _Raw]:
         """The rows transposed: raw value sequences per column, for rentals, locs, errors."""
@@ -307,6 +311,8 @@ def _errors_frame(raw: _Raw, problems: Problems) -> pd.DataFrame:
             "http_status": to_int(raw["http_status"], "http_status", tokens, problems),
             "attempts": to_int(raw["attempts"], "attempts", tokens, problems),
             "fetched_at": to_timestamp(raw["fetched_at"]),
+            "reason": pd.array(raw["reason"], dtype=ERROR_DTYPES["reason"]),  # type: ignore[call-overload]
+            "persistent": pd.array(raw["persistent"], dtype="boolean"),
         },
         columns=list(ERROR_DTYPES),
     )

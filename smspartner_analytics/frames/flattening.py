@@ -96,8 +96,9 @@ def _load(store: StoreLike, labels: Labels | None) -> Frames:
         if rec.outcome != Outcome.OK:
             message = rec.error_message or rec.outcome
             columns.add_error(
-                rec.token, rec.error_code, message, rec.http_status, rec.attempts, rec.fetched_at
-            )
+                rec.token, rec.error_code, message, rec.http_status, rec.attempts, rec.fetched_at,
+                rec.reason, rec.persistent,
+            )  # fmt: skip
             continue
         try:
             answer = loads(rec.body or "")

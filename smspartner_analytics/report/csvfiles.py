@@ -125,6 +125,8 @@ def _parser(dtype: object, excel: bool) -> Callable[[pd.Series], pd.Series]:
             return pd.to_datetime(raw.where(~blank), utc=True, format="ISO8601").astype(TIMESTAMP)
         if dtype in ("Int64", pd.Int64Dtype()):
             return pd.to_numeric(raw.where(~blank)).astype("Int64")
+        if dtype in ("boolean", pd.BooleanDtype()):
+            return raw.map({"True": True, "False": False}).astype("boolean")
         if dtype == "float64":
             text = raw.str.replace(",", ".", regex=False) if excel else raw
             return pd.to_numeric(text.where(~blank)).astype("float64")

@@ -1,11 +1,16 @@
 """The durable store: every answer the API gave, in SQLite, append-only.
 
-Layout (schema version 2)::
+Layout (schema version 3)::
 
     meta(key PRIMARY KEY, value)                      schema_version
     tokens(token PRIMARY KEY, metadata JSON, first_seen, position)
     answers(id AUTOINCREMENT, token, fetched_at, http_status, outcome, status,
-            error_code, error_message, attempts, body)      index (token, id)
+            error_code, error_message, attempts, body, reason, persistent)   index (token, id)
+
+Bodies are stored whole (the client refuses answers above its size cap before they get here).
+``reason`` is the kind of failure (``"HTTP 404 page"``, ``"connection refused"``, ...; empty for
+successes) and ``persistent`` marks a failure that repeated identically on consecutive runs: such a
+token is not asked again unless the user forces a refresh.
 
 Answers are only ever inserted, one committed transaction per answer, so the latest answer per
 token is the one with the highest ``id``. The API key is never written: records carry no key.
@@ -16,7 +21,8 @@ the file stays consistent. Only a power cut or OS crash may lose the last few co
 corrupt the file); that trade keeps a commit per answer cheap.
 
 Version 1 (the first layout) had no ``answers.status`` column; opening such a file adds it and
-derives it from the stored bodies (the only time rows are ever updated). A file written by a newer
+derives it from the stored bodies (the only time rows are ever updated). Version 2 had no
+``reason`` and ``persistent`` columns; they are added (empty and 0). A file written by a newer
 version, or a file that is not a store, raises ``StoreError``.
 """
 
@@ -34,14 +40,12 @@ from typing import Any, Final
 from smspartner_analytics.core.errors import StoreError
 from smspartner_analytics.core.schema import AnswerRecord, Outcome, TokenEntry, normalise_status
 
-__all__ = ["MAX_STORED_BODY", "SCHEMA_VERSION", "Store"]
+__all__ = ["SCHEMA_VERSION", "Store"]
 
 #: Current schema version written by this code.
-SCHEMA_VERSION: Final = 2
-#: Raw bodies are cut to this many characters before they are stored.
-MAX_STORED_BODY: Final = 64 * 1024
+SCHEMA_VERSION: Final = 3
 
-_CREATE_V2: Final = """
+_CREATE: Final = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS tokens (
     token TEXT PRIMARY KEY,
@@ -59,30 +63,39 @@ CREATE TABLE IF NOT EXISTS answers (
     error_code INTEGER,
     error_message TEXT,
     attempts INTEGER NOT NULL DEFAULT 1,
-    body TEXT
+    body TEXT,
+    reason TEXT,
+    persistent INTEGER NOT NULL DEFAULT 0
 );
 CREATE INDEX IF NOT EXISTS answers_token_id ON answers (token, id);
 """
 
 _SELECT: Final = (
     "SELECT a.token, a.fetched_at, a.http_status, a.outcome, a.status, a.error_code, "
-    "a.error_message, a.attempts, a.body FROM answers a "
+    "a.error_message, a.attempts, a.body, a.reason, a.persistent FROM answers a "
 )
 _LATEST_IDS: Final = (
     "JOIN (SELECT token, MAX(id) AS id FROM answers GROUP BY token) m ON a.id = m.id "
 )
 _INSERT: Final = (
     "INSERT INTO answers (token, fetched_at, http_status, outcome, status, error_code, "
-    "error_message, attempts, body) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"
+    "error_message, attempts, body, reason, persistent) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
 )
 _LATEST: Final = _SELECT + _LATEST_IDS + "JOIN tokens t ON t.token = a.token ORDER BY t.position"
 _HISTORY: Final = _SELECT + "JOIN tokens t ON t.token = a.token ORDER BY t.position, a.id"
-# Final answers (schema.FINAL_OUTCOMES, and ok with a schema.TERMINAL_STATUSES status);
-# tests/test_store.py checks this stays in step with the schema module.
+_RECENT: Final = _SELECT + "WHERE a.token = ? ORDER BY a.id DESC LIMIT ?"
+# Final answers (schema.FINAL_OUTCOMES, ok with a schema.TERMINAL_STATUSES status, and
+# persistent failures); tests/test_store.py checks this stays in step with the schema module.
 _FINAL: Final = (
     "SELECT a.token FROM answers a "
     "JOIN (SELECT token, MAX(id) AS id FROM answers GROUP BY token) m ON a.id = m.id "
     "WHERE a.outcome = 'not_found' OR (a.outcome = 'ok' AND a.status IN ('failed', 'downloaded'))"
+    " OR a.persistent = 1"
+)
+_PERSISTENT: Final = (
+    "SELECT a.token FROM answers a "
+    "JOIN (SELECT token, MAX(id) AS id FROM answers GROUP BY token) m ON a.id = m.id "
+    "WHERE a.persistent = 1"
 )
 
 
@@ -97,7 +110,8 @@ def _to_text(moment: datetime) -> str:
 
 
 def _row_to_record(row: tuple[Any, ...]) -> AnswerRecord:
-    token, fetched_at, http_status, outcome, status, code, message, attempts, body = row
+    token, fetched_at, http_status, outcome, status, code, message, attempts, body = row[:9]
+    reason, persistent = row[9:11]
     return AnswerRecord(
         token=token,
         fetched_at=datetime.fromisoformat(fetched_at),
@@ -108,6 +122,8 @@ def _row_to_record(row: tuple[Any, ...]) -> AnswerRecord:
         error_message=message,
         attempts=attempts,
         status=status,
+        reason=reason,
+        persistent=bool(persistent),
     )
 
 
@@ -172,7 +188,7 @@ class Store:
         conn.execute("PRAGMA foreign_keys=ON")
         version = self._schema_version(conn) if tables else None
         if version is None:
-            conn.executescript(_CREATE_V2)
+            conn.executescript(_CREATE)
             conn.execute(
                 "INSERT OR REPLACE INTO meta VALUES ('schema_version', ?)", (str(SCHEMA_VERSION),)
             )
@@ -197,10 +213,11 @@ class Store:
     def _migrate(self, conn: sqlite3.Connection, version: int) -> None:
         conn.execute("BEGIN IMMEDIATE")
         try:
+            if version not in (1, 2):
+                raise StoreError(f"{self._path} has unknown schema {version}: cannot migrate it.")
             if version == 1:
                 _migrate_v1_to_v2(conn)
-            else:
-                raise StoreError(f"{self._path} has unknown schema {version}: cannot migrate it.")
+            _migrate_v2_to_v3(conn)
             conn.execute(
                 "UPDATE meta SET value=? WHERE key='schema_version'", (str(SCHEMA_VERSION),)
             )
@@ -261,7 +278,6 @@ class Store:
 
     def record(self, rec: AnswerRecord) -> None:
         """Append one answer and commit at once (the token is added if it was unknown)."""
-        body = rec.body[:MAX_STORED_BODY] if rec.body is not None else None
         values = (
             rec.token,
             _to_text(rec.fetched_at),
@@ -271,7 +287,9 @@ class Store:
             rec.error_code,
             rec.error_message,
             rec.attempts,
-            body,
+            rec.body,
+            rec.reason,
+            int(rec.persistent),
         )
         with self._lock, _transaction(self._db()) as db:
             db.execute(
@@ -297,6 +315,14 @@ class Store:
     def history_records(self) -> list[AnswerRecord]:
         """Every answer, by token (in the order tokens were added) then time."""
         return [_row_to_record(r) for r in self._query(_HISTORY)]
+
+    def recent_records(self, token: str, count: int) -> list[AnswerRecord]:
+        """The ``count`` latest answers for ``token``, newest first."""
+        return [_row_to_record(r) for r in self._query(_RECENT, (token, count))]
+
+    def persistent_tokens(self) -> set[str]:
+        """Tokens whose latest answer is a failure marked persistent (skipped unless refreshed)."""
+        return {r[0] for r in self._query(_PERSISTENT)}
 
     def tokens(self) -> list[str]:
         """Every known token, in the order they were added."""
@@ -364,3 +390,9 @@ def _migrate_v1_to_v2(conn: sqlite3.Connection) -> None:
     updates = [(_status_from_body(body), rid) for rid, body in rows.fetchall()]
     conn.executemany("UPDATE answers SET status = ? WHERE id = ?", updates)
     conn.execute("CREATE INDEX IF NOT EXISTS answers_token_id ON answers (token, id)")
+
+
+def _migrate_v2_to_v3(conn: sqlite3.Connection) -> None:
+    """Add ``answers.reason`` (empty) and ``answers.persistent`` (0) for older answers."""
+    conn.execute("ALTER TABLE answers ADD COLUMN reason TEXT")
+    conn.execute("ALTER TABLE answers ADD COLUMN persistent INTEGER NOT NULL DEFAULT 0")
