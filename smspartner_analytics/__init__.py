@@ -56,6 +56,8 @@ _LAZY: dict[str, str] = {
     "plot_lead_times": "leadtime_plots",
     "write_report": "report.writer",
     "dashboard": "widgets",
+    "open_workspace": "workspace",
+    "Workspace": "workspace",
 }
 
 __all__ = [
@@ -79,6 +81,7 @@ __all__ = [
     "StoreError",
     "TokenRequiredError",
     "TransportError",
+    "Workspace",
     "__version__",
     "dashboard",
     "fetch_statuses",
@@ -87,6 +90,7 @@ __all__ = [
     "lead_times",
     "load_frames",
     "load_labels",
+    "open_workspace",
     "plot_lead_times",
     "plot_spend",
     "plot_status",
@@ -122,6 +126,7 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
     from smspartner_analytics.store.db import Store
     from smspartner_analytics.store.tokens import read_tokens
     from smspartner_analytics.widgets import dashboard
+    from smspartner_analytics.workspace import Workspace, open_workspace
 
 
 def __getattr__(name: str) -> Any:

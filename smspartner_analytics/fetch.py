@@ -234,7 +234,7 @@ def auth_message(result: FetchResult) -> str:
     """The one-line message for a refused key: what happened, how to set the key, what is saved."""
     return (
         f"The API refused the API key (missing or wrong): set {ENV_API_KEY} in the environment "
-        f"or in a .env file in the working directory, then run again. The batch stopped after "
+        f"or in a .env file (working folder or a parent), then run again. The batch stopped after "
         f"{result.asked} requests; answers so far are saved in {result.store_path}."
     )
 

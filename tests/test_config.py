@@ -78,3 +78,46 @@ def test_redaction() -> None:
 def test_redaction_leaves_text_alone_for_a_too_short_secret() -> None:
     assert redact("the token file", ["k"]) == "the token file"
     assert redact("?apiKey=k&token=t", ["k"]) == "?apiKey=***&token=t"
+
+
+def test_dotenv_quotes_comments_and_export_lines(tmp_path: Path) -> None:
+    """The parser is python-dotenv's: a quoted value with a comment after it loses both."""
+    (tmp_path / ".env").write_text(
+        'SMSPARTNER_API_KEY="test-key"   # my key\n'
+        "export SMSPARTNER_BASE_URL='http://127.0.0.1:9/v1'\n"
+        'SMSPARTNER_STORE="with # hash.sqlite"\n',
+        encoding="utf-8",
+    )
+    assert resolve_api_key() == "test-key"
+    assert resolve_base_url() == "http://127.0.0.1:9/v1"
+    assert resolve_store_path().name == "with # hash.sqlite"
+
+
+def test_dotenv_found_in_a_parent_folder(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """Jupyter starts in notebooks/: the project's .env one folder up is still read."""
+    (tmp_path / ".env").write_text("SMSPARTNER_API_KEY=from-root\n", encoding="utf-8")
+    inner = tmp_path / "notebooks" / "deeper"
+    inner.mkdir(parents=True)
+    monkeypatch.chdir(inner)
+    assert resolve_api_key() == "from-root"
+    # the nearest .env wins, as with python-dotenv's find_dotenv
+    (inner / ".env").write_text("SMSPARTNER_API_KEY=from-here\n", encoding="utf-8")
+    assert resolve_api_key() == "from-here"
+
+
+def test_store_beside_the_dotenv(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """A relative store path in .env, and the default store, are found from a subfolder."""
+    inner = tmp_path / "notebooks"
+    inner.mkdir()
+    monkeypatch.chdir(inner)
+    (tmp_path / ".env").write_text("SMSPARTNER_API_KEY=k\n", encoding="utf-8")
+    assert resolve_store_path() == Path("smspartner.sqlite")  # nothing exists yet: here
+    (tmp_path / "smspartner.sqlite").write_bytes(b"")
+    assert resolve_store_path() == tmp_path / "smspartner.sqlite"  # the one the CLI filled
+    (inner / "smspartner.sqlite").write_bytes(b"")
+    assert resolve_store_path() == Path("smspartner.sqlite")  # the working folder's first
+    (tmp_path / ".env").write_text("SMSPARTNER_STORE=data/rentals.sqlite\n", encoding="utf-8")
+    assert resolve_store_path() == tmp_path / "data" / "rentals.sqlite"
+    monkeypatch.setenv("SMSPARTNER_STORE", "env.sqlite")
+    assert resolve_store_path() == Path("env.sqlite")
+    assert resolve_store_path("arg.sqlite") == Path("arg.sqlite")

@@ -1,15 +1,23 @@
-"""Settings resolution: argument > environment > ``.env`` in the working directory > default.
+"""Settings resolution: argument > environment > ``.env`` > default.
+
+``.env`` is read with python-dotenv (quotes, ``#`` comments and ``export`` lines behave as in a
+shell), and found as python-dotenv's ``find_dotenv`` finds it: in the working folder or the
+nearest parent that has one. So a notebook started in ``notebooks/`` reads the project's ``.env``.
+A relative ``SMSPARTNER_STORE`` written in a ``.env`` is relative to that file's folder.
 
 No module-level mutable state: every call reads the environment and ``.env`` afresh.
 """
 
 from __future__ import annotations
 
+import io
 import ipaddress
 import os
 from collections.abc import Mapping
 from pathlib import Path
 from urllib.parse import urlsplit
+
+from dotenv import dotenv_values, find_dotenv
 
 from smspartner_analytics.core.errors import ConfigurationError, MissingAPIKeyError
 
@@ -19,6 +27,7 @@ __all__ = [
     "ENV_API_KEY",
     "ENV_BASE_URL",
     "ENV_STORE",
+    "find_env_file",
     "is_loopback_url",
     "read_dotenv",
     "resolve_api_key",
@@ -34,30 +43,31 @@ DEFAULT_BASE_URL = "https://api.smspartner.fr/v1"
 DEFAULT_STORE = "smspartner.sqlite"
 
 
-def read_dotenv(path: str | Path = ".env") -> dict[str, str]:
-    """Read ``KEY=value`` lines of a ``.env`` file (``export``, quotes and comments allowed).
+def find_env_file() -> Path | None:
+    """The ``.env`` of the working folder or of its nearest parent that has one, else None."""
+    found = find_dotenv(usecwd=True)
+    return Path(found) if found else None
 
-    A missing or unreadable file gives ``{}``: ``.env`` is optional.
+
+def _env_file(dotenv: str | Path | None) -> Path | None:
+    return find_env_file() if dotenv is None else Path(dotenv)
+
+
+def read_dotenv(path: str | Path | None = None) -> dict[str, str]:
+    """The ``KEY=value`` pairs of a ``.env`` file, parsed by python-dotenv.
+
+    ``path=None`` finds the file from the working folder up. A missing or unreadable file gives
+    ``{}``: ``.env`` is optional. Names without a value (a bare ``NAME`` line) are left out.
     """
+    env_file = _env_file(path)
+    if env_file is None:
+        return {}
     try:
-        text = Path(path).read_text(encoding="utf-8-sig")
+        text = env_file.read_text(encoding="utf-8-sig")
     except (OSError, UnicodeDecodeError):
         return {}
-    values: dict[str, str] = {}
-    for raw in text.splitlines():
-        line = raw.strip()
-        if not line or line.startswith("#") or "=" not in line:
-            continue
-        if line.startswith("export "):
-            line = line[len("export ") :].lstrip()
-        name, _, value = line.partition("=")
-        value = value.strip()
-        if len(value) >= 2 and value[0] == value[-1] and value[0] in "\"'":
-            value = value[1:-1]
-        elif " #" in value:
-            value = value.split(" #", 1)[0].rstrip()
-        values[name.strip()] = value
-    return values
+    values = dotenv_values(stream=io.StringIO(text), interpolate=False)
+    return {name: value for name, value in values.items() if value is not None}
 
 
 def resolve_setting(
@@ -65,16 +75,19 @@ def resolve_setting(
     argument: str | None = None,
     *,
     environ: Mapping[str, str] | None = None,
-    dotenv: str | Path = ".env",
+    dotenv: str | Path | None = None,
 ) -> str | None:
-    """Return the first non-empty of: ``argument``, ``environ[name]``, ``.env``'s ``name``."""
+    """Return the first non-empty of: ``argument``, ``environ[name]``, ``.env``'s ``name``.
+
+    ``dotenv``: the ``.env`` file to read; None finds it from the working folder up.
+    """
     if argument is not None and argument.strip():
         return argument.strip()
     env = os.environ if environ is None else environ
     value = env.get(name, "").strip()
     if value:
         return value
-    value = read_dotenv(dotenv).get(name, "").strip()
+    value = read_dotenv(_env_file(dotenv)).get(name, "").strip()
     return value or None
 
 
@@ -84,7 +97,7 @@ def resolve_api_key(argument: str | None = None, **kwargs: object) -> str:
     if key is None:
         raise MissingAPIKeyError(
             f"No SMS Partner API key: set the {ENV_API_KEY} environment variable, "
-            f"or put {ENV_API_KEY}=... in a .env file in the working directory "
+            f"or put {ENV_API_KEY}=... in a .env file in the working folder or a parent "
             "(or pass api_key= to Client in Python)."
         )
     return key
@@ -123,11 +136,32 @@ def resolve_base_url(argument: str | None = None, **kwargs: object) -> str:
     return url
 
 
-def resolve_store_path(argument: str | Path | None = None, **kwargs: object) -> Path:
-    """Return the store path: argument, else SMSPARTNER_STORE, else ``smspartner.sqlite``."""
-    value = resolve_setting(
-        ENV_STORE,
-        None if argument is None else str(argument),
-        **kwargs,  # type: ignore[arg-type]
-    )
-    return Path(value or DEFAULT_STORE)
+def resolve_store_path(
+    argument: str | Path | None = None,
+    *,
+    environ: Mapping[str, str] | None = None,
+    dotenv: str | Path | None = None,
+) -> Path:
+    """Return the store path: argument, else ``SMSPARTNER_STORE`` (environment, then ``.env``).
+
+    A relative path from a ``.env`` is taken relative to that file's folder. With no setting:
+    ``smspartner.sqlite`` in the working folder, unless only the ``.env``'s folder has one (a
+    notebook started in ``notebooks/`` opens the store the CLI filled at the project root).
+    """
+    if argument is not None and str(argument).strip():
+        return Path(str(argument).strip())
+    env = os.environ if environ is None else environ
+    value = env.get(ENV_STORE, "").strip()
+    if value:
+        return Path(value)
+    env_file = _env_file(dotenv)
+    value = read_dotenv(env_file).get(ENV_STORE, "").strip() if env_file else ""
+    if value:
+        path = Path(value).expanduser()
+        return path if path.is_absolute() or env_file is None else env_file.parent / path
+    here = Path(DEFAULT_STORE)
+    if env_file is not None and not here.exists():
+        beside = env_file.parent / DEFAULT_STORE
+        if beside.exists():
+            return beside
+    return here
