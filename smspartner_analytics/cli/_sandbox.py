@@ -67,6 +67,14 @@ def register(sub: Subparsers, parents: Parents) -> None:
         help="share of requests answered with a random fault (0 to 1)",
     )
     p.add_argument(
+        "--advance-seconds",
+        type=non_negative_float,
+        default=0.0,
+        metavar="S",
+        help="move each rental one status step every S seconds (times a pace drawn from the "
+        "seed), so `fetch --watch` sees rentals become ready; 0 (default) keeps them still",
+    )
+    p.add_argument(
         "--api-key", metavar="KEY", help="accept only this key (default: any non-empty key)"
     )
     p.add_argument(
@@ -90,6 +98,7 @@ def run(args: argparse.Namespace) -> int:
         api_key=args.api_key,
         host=args.host,
         port=args.port,
+        advance_seconds=args.advance_seconds,
     )
     if args.tokens_out:
         path = server.write_tokens_csv(args.tokens_out)

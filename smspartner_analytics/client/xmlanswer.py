@@ -184,7 +184,7 @@ def _convert(node: Element, shape: Shape, where: str) -> Any:
     entries = _entries(node)
     if isinstance(shape, tuple):
         (item,) = shape
-        if not entries and _leaf(node) not in (None, ""):
+        if not entries and _leaf(node) != "":
             raise XMLShapeError(
                 f"{where} should be a list of entries, found a value", _node_text(node)
             )
@@ -206,13 +206,16 @@ def _object(node: Element, entries: Sequence[Element], shape: Shape, where: str)
 
 
 def _leaf(node: Element) -> Any:
-    """CDATA (or escaped text with CDATA) is a string as sent; bare text a bool, number or text."""
+    """CDATA (or escaped text with CDATA) is a string as sent; bare text a bool, number or text.
+
+    An empty entry is ``""``: the XML form has no null (a JSON ``null`` comes back as ``""``).
+    """
     parts = [c for c in node.childNodes if isinstance(c, Text)]
     if any(isinstance(c, CDATASection) for c in parts):
         return "".join(c.data for c in parts if isinstance(c, CDATASection))
     text = "".join(c.data for c in parts).strip()
     if text == "":
-        return None
+        return ""  # an empty CDATA section leaves no trace: empty is the empty string
     if text in ("true", "false"):
         return text == "true"
     if _INT.match(text):
@@ -232,7 +235,7 @@ def _inner(value: Any) -> str:
         return "".join(f"<entry>{_inner(v)}</entry>" for v in value.values())
     if isinstance(value, list):
         return "".join(f"<entry>{_inner(v)}</entry>" for v in value)
-    if value is None:
+    if value is None:  # read back as "": the XML form cannot tell null from ""
         return ""
     if isinstance(value, bool):
         return "true" if value else "false"

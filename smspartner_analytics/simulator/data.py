@@ -26,6 +26,7 @@ __all__ = [
     "make_token",
     "render_rental",
     "rental_for_token",
+    "rental_pace",
 ]
 
 #: The vendor's free-text form of status 5.
@@ -155,11 +156,18 @@ def rental_for_token(token: str) -> Rental:
 
 def advance_status(rental: Rental, steps: int) -> int:
     """The rental's status after ``steps`` moves along its lifecycle (terminal ones stay put)."""
-    path = _PATH_FAIL if rental.fails else _PATH_OK
+    # a rental generated ready (2) can only go on to downloaded, whatever ``fails`` says
+    path = _PATH_FAIL if rental.fails and rental.status_code in _PATH_FAIL else _PATH_OK
     if rental.status_code not in path:
         return rental.status_code
     position = min(path.index(rental.status_code) + max(steps, 0), len(path) - 1)
     return path[position]
+
+
+def rental_pace(seed: int, token: str) -> float:
+    """How slowly this rental moves when the sandbox advances with time: a factor in [0.5, 2),
+    the same for the same ``(seed, token)``, so rentals of one sandbox do not move in step."""
+    return 0.5 + 1.5 * random.Random(f"pace:{seed}:{token}").random()
 
 
 def _status_value(rental: Rental, code: int) -> int | str:

@@ -18,6 +18,15 @@ token missing or empty                      400     ``{"success": false, "code":
 unknown token                               404     ``{"success": false, "code": 32, ...}``
 another path                                404     an HTML page
 ==========================================  ======  ==========================================
+
+``_format=xml`` in the query asks for the API's XML form of the same answers
+(``client.xmlanswer.render_xml``); faults keep their own bodies.
+
+Rentals can move along their lifecycle (requested → processing → ready → downloaded, or → failed):
+``advance_every=N`` moves a rental one step every N requests for it; ``advance_seconds=S`` moves
+it one step every S seconds (times a per-rental pace in [0.5, 2) drawn from the seed) since the
+server started, so a watcher sees rentals become ready as time passes. Both are deterministic:
+the same seed, request counts and elapsed time give the same statuses.
 """
 
 from __future__ import annotations
@@ -43,6 +52,7 @@ from smspartner_analytics.simulator.data import (
     generate_rentals,
     render_rental,
     rental_for_token,
+    rental_pace,
 )
 from smspartner_analytics.simulator.faults import (
     FAULT_PREFIX,
@@ -51,7 +61,7 @@ from smspartner_analytics.simulator.faults import (
     parse_fault,
     random_fault,
 )
-from smspartner_analytics.simulator.wire import send_fault, send_json
+from smspartner_analytics.simulator.wire import send_fault, send_json, send_xml
 
 __all__ = ["SandboxServer", "SandboxURL", "sandbox"]
 
@@ -108,6 +118,7 @@ class SandboxServer:
         host: str = "127.0.0.1",
         port: int = 0,
         advance_every: int = 0,
+        advance_seconds: float = 0.0,
     ) -> None:
         shown_host = f"[{host}]" if ":" in host else host
         if not is_loopback_url(f"http://{shown_host}/"):
@@ -120,6 +131,10 @@ class SandboxServer:
         self.latency_ms = latency_ms
         self.fault_rate = fault_rate
         self.advance_every = advance_every
+        if not advance_seconds >= 0.0:
+            raise ConfigurationError(f"advance_seconds must be 0 or more, not {advance_seconds}.")
+        self.advance_seconds = advance_seconds
+        self._started = time.monotonic()
         self._api_key = api_key
         self._rentals = generate_rentals(rentals, seed)
         self._by_token = {r.token: r for r in self._rentals}
@@ -143,7 +158,8 @@ class SandboxServer:
 
     # -- lifecycle ---------------------------------------------------------------------------
     def start(self) -> SandboxServer:
-        """Serve in a daemon thread; returns self."""
+        """Serve in a daemon thread; returns self (time-based statuses count from here)."""
+        self._started = time.monotonic()
         self._thread = threading.Thread(
             target=self._httpd.serve_forever,
             kwargs={"poll_interval": 0.05},
@@ -232,39 +248,59 @@ class SandboxServer:
             if parts.path.rstrip("/") != STATUS_PATH:
                 send_fault(handler, Fault("html-404"), self)
                 return
-            self._answer(handler, query.get("apiKey", [""])[0], token, count)
+            xml = query.get("_format", [""])[0].lower() == "xml"
+            self._answer(_Reply(handler, xml), query.get("apiKey", [""])[0], token, count)
         finally:
             self._leave()
 
-    def _answer(self, handler: _Handler, key: str, token: str, count: int) -> None:
+    def _answer(self, reply: _Reply, key: str, token: str, count: int) -> None:
         if not key.strip():
-            send_json(handler, 200, _error(1, "La Clé API est requise"))
+            reply.send(200, _error(1, "La Clé API est requise"))
         elif self._api_key is not None and key != self._api_key:
-            send_json(handler, 401, _error(10, "Clé API incorrecte"))
+            reply.send(401, _error(10, "Clé API incorrecte"))
         elif not token.strip():
-            send_json(handler, 400, _error(31, "Le token est requis"))
+            reply.send(400, _error(31, "Le token est requis"))
         elif token.startswith(FAULT_PREFIX) and (fault := parse_fault(token)) is not None:
-            self._answer_fault(handler, token, fault, count)
+            self._answer_fault(reply, token, fault, count)
         elif token in self._by_token:
             fault_now = random_fault(self.seed, token, count, self.fault_rate)
             if fault_now is not None:
-                send_fault(handler, fault_now, self)
+                send_fault(reply.handler, fault_now, self)
             else:
-                send_json(handler, 200, self._render(self._by_token[token], count))
+                reply.send(200, self._render(self._by_token[token], count))
         else:
-            send_json(handler, 404, _error(32, "Location introuvable"))
+            reply.send(404, _error(32, "Location introuvable"))
 
-    def _answer_fault(self, handler: _Handler, token: str, fault: Fault, count: int) -> None:
+    def _answer_fault(self, reply: _Reply, token: str, fault: Fault, count: int) -> None:
         fault_now = fault_for_request(fault, count)
         if fault_now is not None:
-            send_fault(handler, fault_now, self)
+            send_fault(reply.handler, fault_now, self)
             if not fault_now.kind.startswith("slow-"):
                 return
-        send_json(handler, 200, render_rental(rental_for_token(token)))
+        reply.send(200, render_rental(rental_for_token(token)))
 
     def _render(self, rental: Rental, count: int) -> dict[str, Any]:
-        steps = (count - 1) // self.advance_every if self.advance_every > 0 else 0
-        return render_rental(rental, advance_status(rental, steps))
+        return render_rental(rental, advance_status(rental, self._steps(rental, count)))
+
+    def _steps(self, rental: Rental, count: int) -> int:
+        """Lifecycle steps taken so far: by requests (``advance_every``) or by time."""
+        if self.advance_every > 0:
+            return (count - 1) // self.advance_every
+        if self.advance_seconds > 0:
+            elapsed = time.monotonic() - self._started
+            return int(elapsed / (self.advance_seconds * rental_pace(self.seed, rental.token)))
+        return 0
+
+
+class _Reply:
+    """Where one answer goes, and in which form (JSON, or XML when ``_format=xml`` was asked)."""
+
+    def __init__(self, handler: _Handler, xml: bool) -> None:
+        self.handler = handler
+        self.xml = xml
+
+    def send(self, status: int, obj: dict[str, Any]) -> None:
+        (send_xml if self.xml else send_json)(self.handler, status, obj)
 
 
 def _error(code: int, message: str) -> dict[str, Any]:
@@ -282,13 +318,15 @@ def sandbox(
     host: str = "127.0.0.1",
     port: int = 0,
     advance_every: int = 0,
+    advance_seconds: float = 0.0,
 ) -> Iterator[SandboxURL]:
     """Serve the sandbox while the block runs; yield its base URL (with ``.server``).
 
     ``rentals`` and ``seed`` fix the generated data; ``latency_ms`` delays every answer;
     ``fault_rate`` answers that share of ordinary requests with a random transient fault;
     ``api_key`` (None: any non-empty key) is the only key accepted; ``advance_every=N`` moves a
-    rental one status step every N requests for it (0: never).
+    rental one status step every N requests for it (0: never); ``advance_seconds=S`` moves each
+    rental one step every S seconds times its pace (0: never).
     """
     server = SandboxServer(
         rentals=rentals,
@@ -299,6 +337,7 @@ def sandbox(
         host=host,
         port=port,
         advance_every=advance_every,
+        advance_seconds=advance_seconds,
     ).start()
     try:
         yield SandboxURL(server.base_url, server)

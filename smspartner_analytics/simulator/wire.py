@@ -16,9 +16,10 @@ from email.utils import formatdate
 from http.server import BaseHTTPRequestHandler
 from typing import Any, Protocol
 
+from smspartner_analytics.client.xmlanswer import render_xml
 from smspartner_analytics.simulator.faults import REDIRECT_TARGET, Fault
 
-__all__ = ["HUGE_BYTES", "send_bytes", "send_fault", "send_json"]
+__all__ = ["HUGE_BYTES", "send_bytes", "send_fault", "send_json", "send_xml"]
 
 #: Size of the ``huge`` faults' bodies.
 HUGE_BYTES = 5 * 1024 * 1024
@@ -62,6 +63,17 @@ def send_json(
     """``obj`` as UTF-8 JSON."""
     body = json.dumps(obj, ensure_ascii=False).encode("utf-8")
     send_bytes(handler, status, body, "application/json; charset=utf-8", headers)
+
+
+def send_xml(
+    handler: BaseHTTPRequestHandler,
+    status: int,
+    obj: Any,
+    headers: dict[str, str] | None = None,
+) -> None:
+    """``obj`` in the API's positional XML form (``_format=xml``)."""
+    body = render_xml(obj).encode("utf-8")
+    send_bytes(handler, status, body, "application/xml; charset=utf-8", headers)
 
 
 def _retry_after(fault: Fault) -> dict[str, str]:
