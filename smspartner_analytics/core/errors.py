@@ -10,6 +10,8 @@ Tree::
     │   └── MissingAPIKeyError     no API key in the argument, SMSPARTNER_API_KEY or .env
     ├── InputError                 a tokens file or other user input cannot be used
     ├── StoreError                 the SQLite store cannot be opened, read or migrated
+    │   ├── StoreFullError         the disk (or the store's size cap) is full: nothing more fits
+    │   └── ReadOnlyStoreError     the store cannot be written (read-only file, folder or mount)
     ├── ReportError                a report cannot be written (empty store, unwritable folder)
     └── RequestError               one rental-status request did not give data (.token, .attempts)
         ├── APIError               the API answered ``success: false`` (.code, .api_message)
@@ -31,6 +33,7 @@ __all__ = [
     "InputError",
     "MissingAPIKeyError",
     "RateLimitError",
+    "ReadOnlyStoreError",
     "RentalNotFoundError",
     "ReportError",
     "RequestError",
@@ -38,6 +41,7 @@ __all__ = [
     "SMSPartnerError",
     "ServerError",
     "StoreError",
+    "StoreFullError",
     "TokenRequiredError",
     "TransportError",
 ]
@@ -64,6 +68,14 @@ class InputError(SMSPartnerError):
 
 class StoreError(SMSPartnerError):
     """The SQLite store cannot be opened, read or migrated."""
+
+
+class StoreFullError(StoreError):
+    """The disk holding the store is full: what was committed before stays saved."""
+
+
+class ReadOnlyStoreError(StoreError):
+    """The store cannot be written (read-only file, folder or mount); it can still be read."""
 
 
 class ReportError(SMSPartnerError):

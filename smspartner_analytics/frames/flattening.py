@@ -75,7 +75,8 @@ def load_frames(
     """``Frames`` from a store (or the path of one): the latest answer per token, the tokens'
     metadata joined as extra ``rentals`` columns, and ``history`` with every answer over time.
 
-    A path that does not exist raises ``StoreError`` (no empty store is created).
+    A path that does not exist raises ``StoreError`` (no empty store is created). The file is
+    opened read-only, so a store on a read-only mount can be read.
     """
     if isinstance(store, (str, os.PathLike)):
         path = Path(store)
@@ -83,7 +84,7 @@ def load_frames(
             raise StoreError(_NO_STORE.format(path))
         from smspartner_analytics.store.db import Store
 
-        with Store(path) as opened, paused_gc():
+        with Store(path, read_only=True) as opened, paused_gc():
             return _load(opened, labels)
     with paused_gc():
         return _load(store, labels)

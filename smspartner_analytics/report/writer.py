@@ -3,8 +3,10 @@
 Files: ``rentals.csv``, ``localisations.csv``, ``errors.csv``, ``spend_by_category.csv``,
 ``volume_by_location.csv``, ``status_summary.csv`` and the charts
 ``volume_desired_vs_available.png``, ``spend_by_category.png``, ``status_breakdown.png``.
-Each file is written to a temporary name and renamed into place, so a crash mid-write leaves
-the previous report intact. CSV rules: ``csvout``.
+All files of a report replace the previous report's together, or none do (``report.swap``):
+a full disk or a crash mid-write leaves the previous report intact, and files in the folder that
+are not the report's are left alone. Files get the permissions ``open()`` gives under the umask.
+CSV rules: ``report.csvfiles``.
 """
 
 from __future__ import annotations
@@ -19,12 +21,20 @@ from smspartner_analytics.analysis import spend_by_category, status_summary, vol
 from smspartner_analytics.core.config import ENV_API_KEY, resolve_setting
 from smspartner_analytics.core.errors import ReportError
 from smspartner_analytics.frames.dtypes import Frames
-from smspartner_analytics.report.csvfiles import atomic_path, write_csv
+from smspartner_analytics.report.csvfiles import write_csv
+from smspartner_analytics.report.swap import replacing
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
 
-__all__ = ["CHART_FILES", "CSV_FILES", "EMPTY_STORE", "report_tables", "write_report"]
+__all__ = [
+    "CHART_FILES",
+    "CSV_FILES",
+    "EMPTY_STORE",
+    "REPORT_FILES",
+    "report_tables",
+    "write_report",
+]
 
 CSV_FILES: Final[tuple[str, ...]] = (
     "rentals.csv",
@@ -39,6 +49,9 @@ CHART_FILES: Final[tuple[str, ...]] = (
     "spend_by_category.png",
     "status_breakdown.png",
 )
+#: Every file name a report may write: the previous report's files among them are replaced (or
+#: removed when the new report does not write them); other files in the folder are left alone.
+REPORT_FILES: Final[tuple[str, ...]] = CSV_FILES + CHART_FILES
 EMPTY_STORE: Final = (
     "The store has no answers yet: run `smspartner-analytics fetch TOKENS_FILE` first."
 )
@@ -79,18 +92,20 @@ def write_report(
         raise ReportError(EMPTY_STORE)
     folder = _prepare(out_dir)
     secrets = [key] if (key := resolve_setting(ENV_API_KEY)) else []
-    written: list[Path] = []
+    names: list[str] = []
     try:
-        for name, table in report_tables(frames).items():
-            written.append(write_csv(table, folder / name, excel=excel, secrets=secrets))
-        if charts:
-            written.extend(_write_charts(frames, folder))
+        with replacing(folder, REPORT_FILES) as staging:
+            for name, table in report_tables(frames).items():
+                write_csv(table, staging / name, excel=excel, secrets=secrets)
+                names.append(name)
+            if charts:
+                names.extend(_write_charts(frames, staging))
     except OSError as exc:
         raise ReportError(
-            f"Cannot write the report in {folder} ({exc.strerror}): check the folder "
-            "is writable and has free space, or choose another --out."
+            f"Cannot write the report in {folder} ({exc.strerror}): the previous report is "
+            "unchanged; check the folder is writable and has free space, or choose another --out."
         ) from None
-    return written
+    return [folder / name for name in names]
 
 
 def _chart_makers(frames: Frames) -> dict[str, Callable[[Axes], object]]:
@@ -103,7 +118,7 @@ def _chart_makers(frames: Frames) -> dict[str, Callable[[Axes], object]]:
     }
 
 
-def _write_charts(frames: Frames, folder: Path) -> list[Path]:
+def _write_charts(frames: Frames, folder: Path) -> list[str]:
     """Draw each chart on its own ``Figure`` (no pyplot, no global state) and save it as PNG."""
     from matplotlib.figure import Figure
 
@@ -111,8 +126,7 @@ def _write_charts(frames: Frames, folder: Path) -> list[Path]:
     for name, draw in _chart_makers(frames).items():
         fig = Figure(figsize=(10, 6), layout="constrained")
         draw(fig.subplots())
-        target = folder / name
-        with atomic_path(target) as tmp:
-            fig.savefig(tmp, format="png", dpi=100)
-        written.append(target)
+        with (folder / name).open("wb") as fh:
+            fig.savefig(fh, format="png", dpi=100)
+        written.append(name)
     return written
