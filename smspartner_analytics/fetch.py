@@ -10,6 +10,8 @@
   HTTP 401/403) stops the batch at once: every other request would be refused as well.
 - Ctrl-C stops submitting, lets the requests in flight finish briefly, and raises
   ``FetchInterrupted`` (a ``KeyboardInterrupt`` carrying the partial ``FetchResult``).
+- A full disk stops the batch the same way and raises ``FetchDiskFull`` (a ``StoreFullError``
+  carrying the partial ``FetchResult``): every answer counted in it is saved.
 """
 
 from __future__ import annotations
@@ -34,6 +36,7 @@ from smspartner_analytics.core.errors import (
     ResponseParseError,
     ServerError,
     StoreError,
+    StoreFullError,
     TransportError,
 )
 from smspartner_analytics.core.redaction import redact
@@ -46,6 +49,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "RETRYABLE_OUTCOMES",
+    "FetchDiskFull",
     "FetchInterrupted",
     "FetchResult",
     "auth_message",
@@ -82,6 +86,7 @@ class FetchResult:
     not_asked: int = 0
     auth_failed: bool = False
     interrupted: bool = False
+    disk_full: bool = False
     store_path: Path | None = None
     records: list[AnswerRecord] = field(default_factory=list, repr=False)
 
@@ -117,6 +122,8 @@ class FetchResult:
             line += f", {self.not_asked} not asked"
         if self.auth_failed:
             line += " [API key refused]"
+        elif self.disk_full:
+            line += " [disk full]"
         elif self.interrupted:
             line += " [interrupted]"
         return line + "."
@@ -127,6 +134,17 @@ class FetchInterrupted(KeyboardInterrupt):
 
     def __init__(self, result: FetchResult) -> None:
         super().__init__(result.summary())
+        self.result = result
+
+
+class FetchDiskFull(StoreFullError):
+    """The disk filled up during ``fetch_statuses``; ``result`` counts the answers saved before."""
+
+    def __init__(self, result: FetchResult) -> None:
+        super().__init__(
+            f"Disk full while saving answers: {result.asked} answers of this run are saved in "
+            f"{result.store_path}; free some space and run the same command again."
+        )
         self.result = result
 
 
@@ -153,7 +171,8 @@ def fetch_statuses(
     ``errors="warn"`` warns once when tokens got no data, ``"raise"`` raises the first
     ``RequestError`` after the batch (every answer is stored first), ``"ignore"`` only returns.
     A refused API key raises ``AuthenticationError`` (with ``errors="ignore"`` the result comes
-    back with ``auth_failed=True`` instead). Ctrl-C raises ``FetchInterrupted``.
+    back with ``auth_failed=True`` instead). Ctrl-C raises ``FetchInterrupted``; a full disk
+    raises ``FetchDiskFull`` (both carry the partial result).
     """
     if errors not in ("warn", "raise", "ignore"):
         raise ValueError(f"errors must be 'warn', 'raise' or 'ignore', not {errors!r}")
@@ -214,6 +233,8 @@ def _opened(store: Store | str | Path | None) -> Iterator[Store]:
 def _finish(result: FetchResult, first_error: RequestError | None, errors: str) -> FetchResult:
     if result.interrupted:
         raise FetchInterrupted(result)
+    if result.disk_full:
+        raise FetchDiskFull(result)
     if result.auth_failed and errors != "ignore":
         raise AuthenticationError(auth_message(result))
     problems = result.not_found + result.api_errors + result.failed
@@ -300,6 +321,7 @@ class _Batch:
         self.workers = workers
         self.progress = progress
         self.stop = threading.Event()
+        self.disk_full = threading.Event()
         self.first_error: RequestError | None = None
         self.bar: Any = None
 
@@ -315,6 +337,10 @@ class _Batch:
             self.stop.set()
         try:
             self.store.record(rec)
+        except StoreFullError:
+            self.disk_full.set()  # this answer is not saved: it is not counted either
+            self.stop.set()
+            return None
         except StoreError:
             if not self.stop.is_set():
                 raise
@@ -342,6 +368,7 @@ class _Batch:
             self.stop.set()
             self._drain(pool, pending)
             self.bar.close()
+        self.result.disk_full = self.disk_full.is_set()
         self.result.not_asked = len(todo) - self.result.asked
         return self.first_error
 

@@ -15,6 +15,7 @@ from collections.abc import Sequence
 from smspartner_analytics import __version__
 from smspartner_analytics.cli._common import (
     EXIT_AUTH,
+    EXIT_DISK_FULL,
     EXIT_ERROR,
     EXIT_INTERRUPTED,
     EXIT_OK,
@@ -29,12 +30,14 @@ from smspartner_analytics.core.errors import (
     InputError,
     MissingAPIKeyError,
     SMSPartnerError,
+    StoreFullError,
 )
 from smspartner_analytics.core.redaction import redact
 
 __all__ = [
     "COMMANDS",
     "EXIT_AUTH",
+    "EXIT_DISK_FULL",
     "EXIT_ERROR",
     "EXIT_INTERRUPTED",
     "EXIT_OK",
@@ -69,6 +72,8 @@ def build_parser() -> argparse.ArgumentParser:
 def _exit_code(exc: SMSPartnerError) -> int:
     if isinstance(exc, (MissingAPIKeyError, AuthenticationError)):
         return EXIT_AUTH
+    if isinstance(exc, StoreFullError):
+        return EXIT_DISK_FULL
     if isinstance(exc, (InputError, ConfigurationError)):
         return EXIT_USAGE
     return EXIT_ERROR

@@ -13,6 +13,7 @@ from typing import Protocol
 
 __all__ = [
     "EXIT_AUTH",
+    "EXIT_DISK_FULL",
     "EXIT_ERROR",
     "EXIT_INTERRUPTED",
     "EXIT_OK",
@@ -31,6 +32,7 @@ EXIT_ERROR = 1  # an expected failure not covered below (store, report, ...)
 EXIT_USAGE = 2  # bad options or input files (argparse uses 2 as well)
 EXIT_PARTIAL = 3  # fetch: some tokens got no answer from the API after retries (rerun later)
 EXIT_AUTH = 4  # the API key is missing or refused
+EXIT_DISK_FULL = 5  # the disk holding the store is full (what was saved before is kept)
 EXIT_INTERRUPTED = 130  # Ctrl-C
 
 

@@ -2,8 +2,8 @@
 
 Prints the one-line summary and the store path on stdout. Exit codes: 0 every token got an answer
 from the API (data or an API error such as 32), 3 some got no answer after retries (run again),
-4 the key is missing or refused, 2 bad input, 130 Ctrl-C. The key comes from the environment or
-``.env`` only.
+4 the key is missing or refused, 5 the disk holding the store is full (what was saved is kept),
+2 bad input, 130 Ctrl-C. The key comes from the environment or ``.env`` only.
 """
 
 from __future__ import annotations
@@ -17,7 +17,13 @@ import warnings
 from collections import Counter
 from typing import TYPE_CHECKING
 
-from smspartner_analytics.cli._common import EXIT_AUTH, EXIT_INTERRUPTED, EXIT_OK, EXIT_PARTIAL
+from smspartner_analytics.cli._common import (
+    EXIT_AUTH,
+    EXIT_DISK_FULL,
+    EXIT_INTERRUPTED,
+    EXIT_OK,
+    EXIT_PARTIAL,
+)
 
 if TYPE_CHECKING:
     from smspartner_analytics.fetch import FetchResult
@@ -40,7 +46,8 @@ def register(sub: Subparsers, parents: Parents) -> None:
             "Ask the API for the status of every token in TOKENS_FILE and keep every answer in "
             "the store. The API key comes from SMSPARTNER_API_KEY or a .env file, never from "
             "the command line. Exit codes: 0 every token answered, 3 some tokens got no answer "
-            "after retries (run again), 4 the key is missing or refused, 2 bad input."
+            "after retries (run again), 4 the key is missing or refused, 5 the disk holding the "
+            "store is full (answers saved so far are kept), 2 bad input."
         ),
     )
     p.add_argument(
@@ -77,7 +84,7 @@ def register(sub: Subparsers, parents: Parents) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Run the fetch subcommand; return the exit code."""
-    from smspartner_analytics.fetch import FetchInterrupted, fetch_statuses
+    from smspartner_analytics.fetch import FetchDiskFull, FetchInterrupted, fetch_statuses
     from smspartner_analytics.store.tokens import read_tokens
 
     with warnings.catch_warnings(record=True) as caught:
@@ -105,6 +112,11 @@ def run(args: argparse.Namespace) -> int:
         )
         _leave_if_requests_hang()
         return EXIT_INTERRUPTED
+    except FetchDiskFull as full:
+        print(full.result.summary())
+        print(f"Store: {full.result.store_path}")
+        print(f"StoreFullError: {full}", file=sys.stderr)
+        return EXIT_DISK_FULL
     print(result.summary())
     print(f"Store: {result.store_path}")
     if result.auth_failed:
