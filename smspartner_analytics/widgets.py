@@ -15,7 +15,7 @@ import base64
 import datetime as dt
 import html
 import io
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -26,7 +26,7 @@ from smspartner_analytics.core.errors import ConfigurationError, SMSPartnerError
 from smspartner_analytics.core.numbers import money
 from smspartner_analytics.core.schema import RENTAL_COLUMNS, STATUS_LABELS, TERMINAL_STATUSES
 from smspartner_analytics.frames.dtypes import Frames
-from smspartner_analytics.plots import plot_spend, plot_status, plot_volume
+from smspartner_analytics.report.charts import CHARTS, render
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
@@ -48,7 +48,8 @@ FILTER_COLUMNS = ("status", "category", "interest", "sexe")
 MAX_OPTIONS = 50
 NONE_OPTION = "(none)"
 TABLE_COLUMNS = ("token", "status", "category_label", "interest_label", "quantity", "cost_total")
-CHARTS = ("volume", "spend", "status")
+#: The dashboard shows the report's charts (``report.charts``) this much smaller.
+CHART_SCALE = 0.8
 
 
 def dashboard(
@@ -97,9 +98,9 @@ class Dashboard:
         self._paused = False  # True while several values change at once: one redraw after
         self._dates: dict[str, tuple[Any, Any]] = {}
         self._build_filters()
-        self.figures: dict[str, Figure] = {name: _figure(name) for name in CHARTS}
+        self.figures: dict[str, Figure] = {}
         self.axes: dict[str, Axes] = {}
-        self.charts: dict[str, Any] = {name: self._w.Output() for name in CHARTS}
+        self.charts: dict[str, Any] = {chart.name: self._w.Output() for chart in CHARTS}
         self.summary = self._w.HTML()
         self.table = self._w.HTML()
         self.message = self._w.HTML()
@@ -228,15 +229,10 @@ class Dashboard:
     def redraw(self) -> None:
         """Draw the charts, the table and the summary for the current filters."""
         frames = self.filtered()
-        draw: dict[str, Callable[[Axes], Axes]] = {
-            "volume": lambda ax: plot_volume(frames.localisations, top=15, ax=ax),
-            "spend": lambda ax: plot_spend(frames.rentals, ax=ax),
-            "status": lambda ax: plot_status(frames.rentals, ax=ax),
-        }
-        for name, figure in self.figures.items():
-            figure.clear()
-            self.axes[name] = draw[name](figure.subplots())
-            self.charts[name].outputs = (_png_output(figure, name),)
+        for chart in CHARTS:
+            figure = self.figures[chart.name] = render(chart, frames, scale=CHART_SCALE)
+            self.axes[chart.name] = figure.axes[0]
+            self.charts[chart.name].outputs = (_png_output(figure, chart.title),)
         self.table.value = _table_html(frames.rentals, self.rows)
         total = float(frames.rentals["cost_total"].sum()) if len(frames.rentals) else 0.0
         self.summary.value = (
@@ -248,9 +244,8 @@ class Dashboard:
         w = self._w
         filters = w.HBox(list(self.filters.values()), layout=w.Layout(flex_flow="row wrap"))
         buttons = w.HBox([self.report_button, self.refresh_button, self.progress, self.message])
-        charts = w.HBox(
-            [self.charts["volume"], w.VBox([self.charts["spend"], self.charts["status"]])]
-        )
+        first, *others = self.charts.values()  # the tall volume chart beside the others
+        charts = w.HBox([first, w.VBox(others)])
         return w.VBox([self.summary, filters, buttons, charts, self.table])
 
     # --- buttons ---------------------------------------------------------------------------
@@ -339,20 +334,13 @@ class Dashboard:
 # --- helpers -----------------------------------------------------------------------------------
 
 
-def _figure(name: str) -> Figure:
-    from matplotlib.figure import Figure
-
-    size = (7.5, 6.5) if name == "volume" else (6.5, 3.2)
-    return Figure(figsize=size, dpi=90)
-
-
-def _png_output(figure: Figure, name: str) -> dict[str, Any]:
+def _png_output(figure: Figure, title: str) -> dict[str, Any]:
     buffer = io.BytesIO()
-    figure.savefig(buffer, format="png")
+    figure.savefig(buffer, format="png", dpi=90)
     data = base64.b64encode(buffer.getvalue()).decode("ascii")
     return {
         "output_type": "display_data",
-        "data": {"image/png": data, "text/plain": f"<{name} chart>"},
+        "data": {"image/png": data, "text/plain": f"<chart: {title}>"},
         "metadata": {},
     }
 

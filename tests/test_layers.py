@@ -95,6 +95,6 @@ def test_package_init_has_no_module_named_like_a_public_name() -> None:
     """A submodule named like a public function would replace it on import (``sa.flatten``)."""
     import smspartner_analytics as sa
 
-    units = {p.stem for p in PACKAGE.rglob("*.py")} | {p.name for p in PACKAGE.iterdir()}
+    units = {p.stem for p in PACKAGE.rglob("*")}  # every module, package and data file, any depth
     clashes = sorted(set(sa.__all__) & units)
     assert not clashes, f"modules named like public names: {clashes}"

@@ -7,6 +7,7 @@ and ``--help`` stay fast).
 
 from __future__ import annotations
 
+import enum
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Final
@@ -76,29 +77,25 @@ def normalise_status(value: object) -> tuple[str, int | None]:
     return "unknown", None
 
 
-class Outcome:
-    """What one stored answer was (``answers.outcome`` in the store)."""
+class Outcome(enum.StrEnum):
+    """What one stored answer was (``answers.outcome`` in the store).
 
-    OK: Final = "ok"  # success: true with data
-    NOT_FOUND: Final = "not_found"  # API code 32: final for the token
-    API_ERROR: Final = "api_error"  # any other success: false answer (31, unknown codes)
-    AUTH_ERROR: Final = "auth_error"  # codes 1/10, HTTP 401/403
-    RATE_LIMITED: Final = "rate_limited"  # 429 after retries or Retry-After above the cap
-    SERVER_ERROR: Final = "server_error"  # 5xx after retries
-    TRANSPORT_ERROR: Final = "transport_error"  # connection/timeout/truncation after retries
-    PARSE_ERROR: Final = "parse_error"  # HTML, invalid JSON, wrong shape
+    A ``StrEnum``: each member *is* its stored text (``Outcome.OK == "ok"``), so the store, the
+    frames and the CSV files hold the same plain strings as before.
+    """
+
+    OK = "ok"  # success: true with data
+    NOT_FOUND = "not_found"  # API code 32: final for the token
+    API_ERROR = "api_error"  # any other success: false answer (31, unknown codes)
+    AUTH_ERROR = "auth_error"  # codes 1/10, HTTP 401/403
+    RATE_LIMITED = "rate_limited"  # 429 after retries or Retry-After above the cap
+    SERVER_ERROR = "server_error"  # 5xx after retries
+    TRANSPORT_ERROR = "transport_error"  # connection/timeout/truncation after retries
+    PARSE_ERROR = "parse_error"  # HTML, invalid JSON, wrong shape
 
 
-OUTCOMES: Final[tuple[str, ...]] = (
-    Outcome.OK,
-    Outcome.NOT_FOUND,
-    Outcome.API_ERROR,
-    Outcome.AUTH_ERROR,
-    Outcome.RATE_LIMITED,
-    Outcome.SERVER_ERROR,
-    Outcome.TRANSPORT_ERROR,
-    Outcome.PARSE_ERROR,
-)
+#: The stored texts, in declaration order (the categories of the ``outcome`` column).
+OUTCOMES: Final[tuple[str, ...]] = tuple(outcome.value for outcome in Outcome)
 #: Outcomes that are a final answer from the API for the token (not asked again by default),
 #: besides an ``ok`` answer whose status is terminal.
 FINAL_OUTCOMES: Final[frozenset[str]] = frozenset({Outcome.NOT_FOUND})

@@ -1,8 +1,8 @@
 """``write_report``: the frames and their aggregates as CSV files (and charts as PNG) in a folder.
 
 Files: ``rentals.csv``, ``localisations.csv``, ``errors.csv``, ``spend_by_category.csv``,
-``volume_by_location.csv``, ``status_summary.csv`` and the charts
-``volume_desired_vs_available.png``, ``spend_by_category.png``, ``status_breakdown.png``.
+``volume_by_location.csv``, ``status_summary.csv`` and one PNG per chart of ``report.charts``
+(``volume_desired_vs_available.png``, ``spend_by_category.png``, ``status_breakdown.png``).
 All files of a report replace the previous report's together, or none do (``report.swap``):
 a full disk or a crash mid-write leaves the previous report intact, and files in the folder that
 are not the report's are left alone. Files get the permissions ``open()`` gives under the umask.
@@ -11,9 +11,8 @@ CSV rules: ``report.csvfiles``.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING, Final
+from typing import Final
 
 import pandas as pd
 
@@ -21,11 +20,9 @@ from smspartner_analytics.analysis import spend_by_category, status_summary, vol
 from smspartner_analytics.core.config import ENV_API_KEY, resolve_setting
 from smspartner_analytics.core.errors import ReportError
 from smspartner_analytics.frames.dtypes import Frames
+from smspartner_analytics.report.charts import CHART_FILES, CHARTS, render
 from smspartner_analytics.report.csvfiles import write_csv
 from smspartner_analytics.report.swap import replacing
-
-if TYPE_CHECKING:
-    from matplotlib.axes import Axes
 
 __all__ = [
     "CHART_FILES",
@@ -43,11 +40,6 @@ CSV_FILES: Final[tuple[str, ...]] = (
     "spend_by_category.csv",
     "volume_by_location.csv",
     "status_summary.csv",
-)
-CHART_FILES: Final[tuple[str, ...]] = (
-    "volume_desired_vs_available.png",
-    "spend_by_category.png",
-    "status_breakdown.png",
 )
 #: Every file name a report may write: the previous report's files among them are replaced (or
 #: removed when the new report does not write them); other files in the folder are left alone.
@@ -108,25 +100,12 @@ def write_report(
     return [folder / name for name in names]
 
 
-def _chart_makers(frames: Frames) -> dict[str, Callable[[Axes], object]]:
-    from smspartner_analytics.plots import plot_spend, plot_status, plot_volume
-
-    return {
-        "volume_desired_vs_available.png": lambda ax: plot_volume(frames.localisations, ax=ax),
-        "spend_by_category.png": lambda ax: plot_spend(frames.rentals, ax=ax),
-        "status_breakdown.png": lambda ax: plot_status(frames.rentals, ax=ax),
-    }
-
-
 def _write_charts(frames: Frames, folder: Path) -> list[str]:
-    """Draw each chart on its own ``Figure`` (no pyplot, no global state) and save it as PNG."""
-    from matplotlib.figure import Figure
-
+    """Save each chart of ``report.charts`` as PNG."""
     written = []
-    for name, draw in _chart_makers(frames).items():
-        fig = Figure(figsize=(10, 6), layout="constrained")
-        draw(fig.subplots())
-        with (folder / name).open("wb") as fh:
-            fig.savefig(fh, format="png", dpi=100)
-        written.append(name)
+    for chart in CHARTS:
+        figure = render(chart, frames)
+        with (folder / chart.file_name).open("wb") as fh:
+            figure.savefig(fh, format="png", dpi=100)
+        written.append(chart.file_name)
     return written
