@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import argparse
+import sys
+import warnings
 
 from smspartner_analytics.cli._common import Parents, Subparsers
 from smspartner_analytics.core.config import resolve_store_path
@@ -37,12 +39,16 @@ def run(args: argparse.Namespace) -> int:
     from smspartner_analytics.report.writer import write_report
 
     path = resolve_store_path(args.store)
-    if not path.is_file():
+    if not path.exists():
         raise StoreError(
             f"No store at {path}: run `smspartner-analytics fetch TOKENS_FILE` first "
             "(or pass --store)."
         )
-    labels = load_labels(args.labels) if args.labels else None
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        labels = load_labels(args.labels) if args.labels else None
+    for warning in caught:
+        print(f"Warning: {warning.message}", file=sys.stderr)
     frames = load_frames(path, labels=labels)
     written = write_report(frames, args.out, excel=args.excel)
     for file in written:

@@ -3,18 +3,19 @@
 The toolkit ships ``smspartner_analytics/data/labels.csv`` (columns ``kind,id,label``) with the
 ids the vendor documents; users extend or override it with their own CSV of the same columns
 (``load_labels("my-labels.csv")``, ``smspartner-analytics report --labels my-labels.csv``).
-An id without a label is shown as itself. Pure Python (no pandas).
+An id without a label is shown as itself. Pure Python (no pandas). A user's file is read with
+``core.csvread``: bounded, and every CSV problem named by its line (an error when rows would be
+lost, a warning for rows spanning lines or longer than the header).
 """
 
 from __future__ import annotations
 
-import csv
-import io
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
 from typing import Final
 
+from smspartner_analytics.core.csvread import csv_rows, read_bounded
 from smspartner_analytics.core.errors import InputError
 
 __all__ = ["KINDS", "Labels", "load_labels"]
@@ -46,16 +47,18 @@ class Labels:
 
 
 def _parse(text: str, source: str) -> Labels:
-    reader = csv.DictReader(io.StringIO(text))
-    missing = [c for c in _COLUMNS if c not in (reader.fieldnames or [])]
+    rows = [(n, row) for n, row in csv_rows(text, ",", f"Labels file {source}") if row]
+    header = [cell.strip() for cell in rows[0][1]] if rows else []
+    missing = [c for c in _COLUMNS if c not in header]
     if missing:
         raise InputError(
             f"Labels file {source} has no {', '.join(missing)} column: "
             "it needs a header line 'kind,id,label'."
         )
+    at = [header.index(c) for c in _COLUMNS]
     table: dict[str, dict[str, str]] = {}
-    for row in reader:
-        kind, id_, label = ((row.get(c) or "").strip() for c in _COLUMNS)
+    for _, row in rows[1:]:
+        kind, id_, label = ((row[i] if i < len(row) else "").strip() for i in at)
         if kind and id_:
             table.setdefault(kind.lower(), {})[id_] = label or id_
     return Labels(table)
@@ -69,7 +72,8 @@ def load_labels(extra_csv: str | Path | None = None) -> Labels:
         return labels
     path = Path(extra_csv)
     try:
-        text = path.read_text(encoding="utf-8-sig")
+        with path.open("rb") as stream:
+            text = read_bounded(stream, f"Labels file {path}").decode("utf-8-sig")
     except (OSError, UnicodeDecodeError) as exc:
         raise InputError(
             f"Cannot read labels file {path}: {type(exc).__name__}; "

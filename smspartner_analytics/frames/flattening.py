@@ -80,7 +80,7 @@ def load_frames(
     """
     if isinstance(store, (str, os.PathLike)):
         path = Path(store)
-        if not path.is_file():
+        if not path.exists():
             raise StoreError(_NO_STORE.format(path))
         from smspartner_analytics.store.db import Store
 

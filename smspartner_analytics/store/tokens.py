@@ -10,26 +10,39 @@ Two formats, told apart by the first non-blank line:
 Whitespace around tokens is stripped, a UTF-8 BOM is tolerated (and Windows-1252, Excel's
 French default, when the file is not UTF-8), and a token listed twice is asked once: the first
 line's metadata wins and one warning says how many duplicates were dropped.
+
+Reading is bounded (``core.csvread``): a line over 1 MiB, a file over 1 GiB or a token over
+``MAX_TOKEN_LENGTH`` characters is refused with a message naming the line. CSV problems that would
+lose rows (a quote never closed, a field over 131,072 characters) are errors naming the line;
+rows spanning several lines or with more fields than the header are read and warned about.
 """
 
 from __future__ import annotations
 
-import csv
-import io
 import sys
 import warnings
 from collections.abc import Iterable
 from pathlib import Path
-from typing import TextIO
+from typing import BinaryIO, Final, TextIO
 
+from smspartner_analytics.core.csvread import csv_rows, read_bounded
 from smspartner_analytics.core.errors import InputError
 from smspartner_analytics.core.schema import TokenEntry
 
-__all__ = ["TOKEN_COLUMN", "dedupe_entries", "parse_tokens", "read_tokens", "warn_duplicates"]
+__all__ = [
+    "MAX_TOKEN_LENGTH",
+    "TOKEN_COLUMN",
+    "dedupe_entries",
+    "parse_tokens",
+    "read_tokens",
+    "warn_duplicates",
+]
 
 #: The CSV column that holds the tokens.
 TOKEN_COLUMN = "token"  # noqa: S105 - a column name, not a secret
 _DELIMITERS = (",", ";", "\t")
+#: The longest token accepted: the API's tokens are 40 hex characters; this leaves ample room.
+MAX_TOKEN_LENGTH: Final = 256
 
 
 def read_tokens(source: str | Path, *, stdin: TextIO | None = None) -> list[TokenEntry]:
@@ -41,13 +54,7 @@ def read_tokens(source: str | Path, *, stdin: TextIO | None = None) -> list[Toke
     """
     if str(source) == "-":
         name = "standard input"
-        try:
-            text = (stdin if stdin is not None else sys.stdin).read().removeprefix("\ufeff")
-        except (OSError, UnicodeDecodeError):
-            raise InputError(
-                "Cannot read tokens from standard input as text: pipe a text file with one "
-                "token per line, or a CSV with a 'token' column."
-            ) from None
+        text = _read_stdin(stdin if stdin is not None else sys.stdin)
     else:
         name = str(source)
         text = _read_text(Path(source))
@@ -90,9 +97,23 @@ def warn_duplicates(count: int, stacklevel: int = 3) -> None:
     )
 
 
+def _read_stdin(stream: TextIO) -> str:
+    raw: BinaryIO | None = getattr(stream, "buffer", None)
+    try:
+        if raw is None:  # an in-memory text stream
+            return stream.read().removeprefix("\ufeff")
+        return _decoded(read_bounded(raw, "standard input"), "standard input")
+    except (OSError, UnicodeDecodeError):
+        raise InputError(
+            "Cannot read tokens from standard input as text: pipe a text file with one "
+            "token per line, or a CSV with a 'token' column."
+        ) from None
+
+
 def _read_text(path: Path) -> str:
     try:
-        data = path.read_bytes()
+        with path.open("rb") as stream:
+            data = read_bounded(stream, str(path))
     except FileNotFoundError:
         raise InputError(
             f"No tokens file at {path}: check the path (or use - for stdin)."
@@ -102,8 +123,12 @@ def _read_text(path: Path) -> str:
     except OSError as exc:
         reason = exc.strerror or type(exc).__name__
         raise InputError(f"Cannot read the tokens file {path} ({reason}): check it.") from None
+    return _decoded(data, str(path))
+
+
+def _decoded(data: bytes, name: str) -> str:
     binary = InputError(
-        f"{path} looks binary, not text: give a text file with one token per line, "
+        f"{name} looks binary, not text: give a text file with one token per line, "
         "or a CSV with a 'token' column."
     )
     if b"\x00" in data:
@@ -147,8 +172,7 @@ def _parse_lines(lines: list[str], name: str) -> list[TokenEntry]:
 
 
 def _parse_csv(text: str, delimiter: str, name: str) -> list[TokenEntry]:
-    reader = csv.reader(io.StringIO(text), delimiter=delimiter)
-    rows = [(reader.line_num, row) for row in reader if any(cell.strip() for cell in row)]
+    rows = [(n, row) for n, row in csv_rows(text, delimiter, name) if any(c.strip() for c in row)]
     header = [cell.strip().removeprefix("\ufeff") for cell in rows[0][1]]
     lowered = [cell.lower() for cell in header]
     if TOKEN_COLUMN not in lowered:
@@ -171,6 +195,12 @@ def _parse_csv(text: str, delimiter: str, name: str) -> list[TokenEntry]:
 
 def _checked(token: str, name: str, number: int) -> str:
     """Refuse tokens with spaces or control characters inside (usually a wrong column)."""
+    if len(token) > MAX_TOKEN_LENGTH:
+        raise InputError(
+            f"{name}, line {number}: a token of {len(token):,} characters ({token[:20]!r}...) "
+            f"is not a rental token (they are 40 characters; at most {MAX_TOKEN_LENGTH} are "
+            "accepted): check that line."
+        )
     if any(ch.isspace() or not ch.isprintable() for ch in token):
         shown = token if len(token) <= 40 else token[:40] + "..."
         raise InputError(
