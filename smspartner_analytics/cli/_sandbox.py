@@ -90,6 +90,11 @@ def run(args: argparse.Namespace) -> int:
     """Serve until SIGINT/SIGTERM; return 0 after a clean shutdown."""
     from smspartner_analytics.simulator.server import SandboxServer
 
+    stop = threading.Event()
+
+    def _on_signal(signum: int, frame: FrameType | None) -> None:
+        stop.set()
+
     server = SandboxServer(
         rentals=args.rentals,
         seed=args.seed,
@@ -100,24 +105,18 @@ def run(args: argparse.Namespace) -> int:
         port=args.port,
         advance_seconds=args.advance_seconds,
     )
-    if args.tokens_out:
-        path = server.write_tokens_csv(args.tokens_out)
-        print(f"Wrote {len(server.tokens)} tokens to {path}")
-    stop = threading.Event()
-
-    def _on_signal(signum: int, frame: FrameType | None) -> None:
-        stop.set()
-
     previous = signal.signal(signal.SIGTERM, _on_signal)
-    server.start()
     try:
-        print(_usage(server.base_url, args.tokens_out), flush=True)
-        while not stop.wait(0.2):
-            pass
+        with server:
+            if args.tokens_out:
+                path = server.write_tokens_csv(args.tokens_out)
+                print(f"Wrote {len(server.tokens)} tokens to {path}")
+            print(_usage(server.base_url, args.tokens_out), flush=True)
+            while not stop.wait(0.2):
+                pass
     except KeyboardInterrupt:
         pass
     finally:
-        server.stop()
         signal.signal(signal.SIGTERM, previous)
     print(f"Sandbox stopped after {server.request_count()} requests.", file=sys.stderr)
     return 0

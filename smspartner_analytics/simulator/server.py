@@ -1,9 +1,11 @@
 """A real local HTTP imitation of ``GET /v1/location/status``, for tests, the demo and newcomers.
 
 ``with sandbox() as url: Client(api_key="anything", base_url=url)`` starts a threaded HTTP server
-on 127.0.0.1 (a free port), yields the base URL (a ``str`` with ``.server``, the
-``SandboxServer``), and stops the server on exit. Data comes from ``sandbox_data`` (deterministic
-from ``seed``); special tokens ask for faults (grammar in ``sandbox_faults``).
+on 127.0.0.1 (a free port), gives the base URL (a ``str`` with ``.server``, the
+``SandboxServer``), and stops the server on exit. ``sandbox`` *is* ``SandboxServer``, a context
+manager, so its options are declared once (the CLI's ``sandbox`` command builds on it too). Data
+comes from ``simulator.data`` (deterministic from ``seed``); special tokens ask for faults
+(grammar in ``simulator.faults``).
 
 Answers, and the HTTP status each comes with (both paths, JSON errors on 2xx and non-2xx, exist
 in the real API):
@@ -36,8 +38,6 @@ import socket
 import threading
 import time
 from collections import Counter
-from collections.abc import Iterator
-from contextlib import contextmanager
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
@@ -82,6 +82,11 @@ class SandboxURL(str):
 
 class _HTTPServer(ThreadingHTTPServer):
     daemon_threads = True
+    #: The listen backlog. ``socketserver`` passes it to ``listen()`` inside ``__init__``, right
+    #: after ``bind()``, so it only takes effect as a class attribute: set on the instance it
+    #: would come too late and the backlog would stay 5 (64 clients connecting at once would
+    #: then see dropped SYNs and stalls of seconds).
+    request_queue_size = 256
     app: SandboxServer
 
     def handle_error(self, request: Any, client_address: Any) -> None:
@@ -105,7 +110,17 @@ class _Handler(BaseHTTPRequestHandler):
 
 
 class SandboxServer:
-    """The server behind ``sandbox()``: generated rentals, request counts, faults on demand."""
+    """The sandbox server: generated rentals, request counts, faults on demand.
+
+    A context manager: ``with SandboxServer(...) as url`` (or ``with sandbox(...) as url``)
+    serves while the block runs and gives the base URL, a ``SandboxURL`` carrying ``.server``.
+    ``rentals`` and ``seed`` fix the generated data; ``latency_ms`` delays every answer;
+    ``fault_rate`` answers that share of ordinary requests with a random transient fault;
+    ``api_key`` (None: any non-empty key) is the only key accepted; ``advance_every=N`` moves a
+    rental one status step every N requests for it (0: never); ``advance_seconds=S`` moves each
+    rental one step every S seconds times its pace (0: never). The socket is bound (and
+    ``base_url`` known) at construction; ``start()``/``stop()`` serve without a ``with``.
+    """
 
     def __init__(
         self,
@@ -157,6 +172,13 @@ class SandboxServer:
         return f"SandboxServer(base_url={self.base_url!r}, rentals={len(self._rentals)})"
 
     # -- lifecycle ---------------------------------------------------------------------------
+    def __enter__(self) -> SandboxURL:
+        self.start()
+        return SandboxURL(self.base_url, self)
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.stop()
+
     def start(self) -> SandboxServer:
         """Serve in a daemon thread; returns self (time-based statuses count from here)."""
         self._started = time.monotonic()
@@ -307,39 +329,5 @@ def _error(code: int, message: str) -> dict[str, Any]:
     return {"success": False, "code": code, "message": message}
 
 
-@contextmanager
-def sandbox(
-    *,
-    rentals: int = 300,
-    seed: int = 0,
-    latency_ms: float = 0.0,
-    fault_rate: float = 0.0,
-    api_key: str | None = None,
-    host: str = "127.0.0.1",
-    port: int = 0,
-    advance_every: int = 0,
-    advance_seconds: float = 0.0,
-) -> Iterator[SandboxURL]:
-    """Serve the sandbox while the block runs; yield its base URL (with ``.server``).
-
-    ``rentals`` and ``seed`` fix the generated data; ``latency_ms`` delays every answer;
-    ``fault_rate`` answers that share of ordinary requests with a random transient fault;
-    ``api_key`` (None: any non-empty key) is the only key accepted; ``advance_every=N`` moves a
-    rental one status step every N requests for it (0: never); ``advance_seconds=S`` moves each
-    rental one step every S seconds times its pace (0: never).
-    """
-    server = SandboxServer(
-        rentals=rentals,
-        seed=seed,
-        latency_ms=latency_ms,
-        fault_rate=fault_rate,
-        api_key=api_key,
-        host=host,
-        port=port,
-        advance_every=advance_every,
-        advance_seconds=advance_seconds,
-    ).start()
-    try:
-        yield SandboxURL(server.base_url, server)
-    finally:
-        server.stop()
+#: ``with sandbox(rentals=20, seed=1) as url: ...``: the public name of ``SandboxServer``.
+sandbox = SandboxServer
