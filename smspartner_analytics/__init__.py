@@ -26,6 +26,7 @@ __version__ = "0.1.0"
 _LAZY: dict[str, str] = {
     "Client": "client.http",
     "StatusResponse": "client.http",
+    "RetryPolicy": "client.retry",
     "sandbox": "simulator.server",
     "Store": "store.db",
     "read_tokens": "store.tokens",
@@ -69,6 +70,7 @@ if _typing.TYPE_CHECKING:  # pragma: no cover - the lazy names, for type checker
     from smspartner_analytics.analysis import volume_by_location as volume_by_location
     from smspartner_analytics.client.http import Client as Client
     from smspartner_analytics.client.http import StatusResponse as StatusResponse
+    from smspartner_analytics.client.retry import RetryPolicy as RetryPolicy
     from smspartner_analytics.core.labels import Labels as Labels
     from smspartner_analytics.core.labels import load_labels as load_labels
     from smspartner_analytics.core.schema import TokenEntry as TokenEntry

@@ -26,7 +26,12 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
-from smspartner_analytics.core.config import ENV_API_KEY, resolve_store_path
+from smspartner_analytics.core.config import (
+    DEFAULT_RATE,
+    DEFAULT_WORKERS,
+    ENV_API_KEY,
+    resolve_store_path,
+)
 from smspartner_analytics.core.errors import (
     APIError,
     AuthenticationError,
@@ -153,8 +158,8 @@ def fetch_statuses(
     *,
     client: Client | None = None,
     store: Store | str | Path | None = None,
-    workers: int = 4,
-    rate: float | None = 5.0,
+    workers: int = DEFAULT_WORKERS,
+    rate: float | None = DEFAULT_RATE,
     refresh: bool = False,
     progress: bool = True,
     errors: ErrorsMode = "warn",
@@ -275,6 +280,7 @@ def _to_record(token: str, outcome: StatusResponse | RequestError) -> AnswerReco
             error_code=code,
             error_message=redact(message or outcome.message),
             attempts=outcome.attempts,
+            reason=outcome.reason,
         )
     data = outcome.data
     return AnswerRecord(

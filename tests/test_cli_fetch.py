@@ -74,7 +74,7 @@ def test_tokens_without_an_api_answer_exit_3(
         "1 tokens got no answer after retries: run the same command again to ask them "
         "(final answers are not asked again)."
     )
-    assert reason.startswith("Most frequent reason: The answer for token 'fault-html' is not")
+    assert reason.startswith("Most frequent reason: The answer for token 'fault-html' is an HTML")
     assert reason.endswith("(1 of 1 tokens)")
 
 

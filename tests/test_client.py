@@ -11,7 +11,7 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 import requests
 
-from smspartner_analytics.client.http import Client, StatusResponse
+from smspartner_analytics.client.http import Client, RetryPolicy, StatusResponse
 from smspartner_analytics.core.errors import (
     MAX_KEPT_BODY,
     APIError,
@@ -32,7 +32,11 @@ from smspartner_analytics.simulator.server import SandboxURL, sandbox
 @pytest.fixture
 def client(sandbox_url: SandboxURL, fake_key: str) -> Iterator[Client]:
     with Client(
-        api_key=fake_key, base_url=sandbox_url, rate=None, backoff_base=0.001, timeout=(2, 2)
+        api_key=fake_key,
+        base_url=sandbox_url,
+        rate=None,
+        retry=RetryPolicy(backoff_base=0.001),
+        timeout=(2, 2),
     ) as c:
         yield c
 
@@ -77,19 +81,18 @@ def test_retryable_faults_are_asked_n_plus_one_times(
 ) -> None:
     error = fails(client, token)
     assert type(error) is kind
-    assert sandbox_url.server.request_count(token) == client.max_retries + 1 == 4
+    assert sandbox_url.server.request_count(token) == client.retry.attempts == 4
     assert error.attempts == 4
     assert error.http_status == status
     assert error.token == token
 
 
-@pytest.mark.parametrize("retries", [0, 1, 5])
-def test_max_retries_is_honoured(sandbox_url: SandboxURL, fake_key: str, retries: int) -> None:
-    with Client(
-        api_key=fake_key, base_url=sandbox_url, max_retries=retries, backoff_base=0.001, rate=None
-    ) as c:
+@pytest.mark.parametrize("attempts", [1, 2, 6])
+def test_attempts_are_honoured(sandbox_url: SandboxURL, fake_key: str, attempts: int) -> None:
+    policy = RetryPolicy(attempts=attempts, backoff_base=0.001)
+    with Client(api_key=fake_key, base_url=sandbox_url, retry=policy, rate=None) as c:
         fails(c, "fault-503")
-    assert sandbox_url.server.request_count("fault-503") == retries + 1
+    assert sandbox_url.server.request_count("fault-503") == attempts
 
 
 @pytest.mark.parametrize(
@@ -110,8 +113,8 @@ def test_retries_end_in_success(
     ("token", "kind", "status", "code"),
     [
         ("fault-400", ServerError, 400, None),
-        ("fault-401", AuthenticationError, 401, None),
-        ("fault-403", AuthenticationError, 403, None),
+        ("fault-401", ServerError, 401, None),  # a page, not the API's refusal
+        ("fault-403", ServerError, 403, None),  # a firewall page: this token's failure
         ("fault-404", ServerError, 404, None),
         ("no-such-rental", RentalNotFoundError, 404, 32),
         ("", TokenRequiredError, 400, 31),
@@ -176,9 +179,8 @@ def test_html_body_is_kept_for_diagnosis(client: Client) -> None:
 def test_hanging_server_costs_about_the_timeout_per_attempt(
     sandbox_url: SandboxURL, fake_key: str
 ) -> None:
-    with Client(
-        api_key=fake_key, base_url=sandbox_url, timeout=0.3, max_retries=1, backoff_base=0.001
-    ) as c:
+    policy = RetryPolicy(attempts=2, backoff_base=0.001)
+    with Client(api_key=fake_key, base_url=sandbox_url, timeout=0.3, retry=policy) as c:
         start = time.monotonic()
         error = fails(c, "fault-hang")
         elapsed = time.monotonic() - start
@@ -192,9 +194,8 @@ def test_refused_connection_is_retried_then_a_transport_error(fake_key: str) -> 
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
-    with Client(
-        api_key=fake_key, base_url=f"http://127.0.0.1:{port}/v1", max_retries=2, backoff_base=0.001
-    ) as c:
+    policy = RetryPolicy(attempts=3, backoff_base=0.001)
+    with Client(api_key=fake_key, base_url=f"http://127.0.0.1:{port}/v1", retry=policy) as c:
         error = fails(c, "abc")
     assert type(error) is TransportError
     assert error.attempts == 3
@@ -210,7 +211,8 @@ def test_retry_after_two_seconds_is_waited(client: Client, sandbox_url: SandboxU
 
 
 def test_retry_after_above_the_cap_is_not_slept(sandbox_url: SandboxURL, fake_key: str) -> None:
-    with Client(api_key=fake_key, base_url=sandbox_url, retry_after_cap=10) as c:
+    policy = RetryPolicy(retry_after_cap=10)
+    with Client(api_key=fake_key, base_url=sandbox_url, retry=policy) as c:
         start = time.monotonic()
         error = fails(c, "fault-429-ra-999")
         elapsed = time.monotonic() - start
@@ -222,7 +224,8 @@ def test_retry_after_above_the_cap_is_not_slept(sandbox_url: SandboxURL, fake_ke
 
 
 def test_total_wait_per_token_is_bounded(sandbox_url: SandboxURL, fake_key: str) -> None:
-    with Client(api_key=fake_key, base_url=sandbox_url, max_total_wait=0.5, rate=None) as c:
+    policy = RetryPolicy(max_total_wait=0.5)
+    with Client(api_key=fake_key, base_url=sandbox_url, retry=policy, rate=None) as c:
         error = fails(c, "fault-429-ra-1")
     assert type(error) is RateLimitError
     assert sandbox_url.server.request_count("fault-429-ra-1") == 1
@@ -232,7 +235,8 @@ def test_total_wait_per_token_is_bounded(sandbox_url: SandboxURL, fake_key: str)
 def test_429_slows_the_client_down_and_successes_recover(
     sandbox_url: SandboxURL, fake_key: str
 ) -> None:
-    with Client(api_key=fake_key, base_url=sandbox_url, rate=1000.0, backoff_base=0.001) as c:
+    policy = RetryPolicy(backoff_base=0.001)
+    with Client(api_key=fake_key, base_url=sandbox_url, rate=1000.0, retry=policy) as c:
         fails(c, "fault-429-ra-0")
         assert c.limiter.rate is not None
         assert c.limiter.rate < 1000.0 / 8
@@ -318,7 +322,7 @@ def test_https_base_url_is_accepted_without_a_request(fake_key: str) -> None:
 
 @pytest.mark.parametrize(
     "settings",
-    [{"max_retries": -1}, {"workers": 0}, {"timeout": 0}, {"timeout": (1.0, -1.0)}, {"rate": -2.0}],
+    [{"retry": 3}, {"workers": 0}, {"timeout": 0}, {"timeout": (1.0, -1.0)}, {"rate": -2.0}],
 )
 def test_bad_settings_are_refused(fake_key: str, settings: dict[str, object]) -> None:
     with pytest.raises(ConfigurationError):
@@ -355,8 +359,7 @@ def test_the_key_never_leaks(
         api_key=fake_key,
         base_url=sandbox_url,
         timeout=0.3,
-        max_retries=1,
-        backoff_base=0.001,
+        retry=RetryPolicy(attempts=2, backoff_base=0.001),
         rate=None,
     ) as c:
         assert fake_key not in repr(c)

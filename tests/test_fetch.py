@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from smspartner_analytics.client.http import Client
+from smspartner_analytics.client.http import Client, RetryPolicy
 from smspartner_analytics.core.errors import (
     AuthenticationError,
     MissingAPIKeyError,
@@ -38,9 +38,7 @@ def fast_client(url: str, *, key: str = KEY, workers: int = 4) -> Client:
         base_url=url,
         rate=None,
         workers=workers,
-        max_retries=1,
-        backoff_base=0.01,
-        backoff_cap=0.02,
+        retry=RetryPolicy(attempts=2, backoff_base=0.01, backoff_cap=0.02),
         timeout=(2.0, 2.0),
     )
 

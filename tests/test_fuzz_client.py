@@ -26,7 +26,7 @@ import pytest
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
-from smspartner_analytics.client.http import Client, StatusResponse
+from smspartner_analytics.client.http import Client, RetryPolicy, StatusResponse
 from smspartner_analytics.core.errors import RequestError, SMSPartnerError
 from smspartner_analytics.fetch import fetch_statuses
 from smspartner_analytics.frames.coercion import DataWarning
@@ -94,13 +94,15 @@ def _client(server: _FuzzServer, workers: int = 1) -> Client:
         api_key=KEY,
         base_url=_url(server),
         timeout=(2.0, 2.0),
-        max_retries=1,
         rate=None,
         workers=workers,
-        backoff_base=0.0001,
-        backoff_cap=0.001,
-        retry_after_cap=0.5,  # Retry-After of 1 s or more: give up at once, no sleeping here
-        max_total_wait=0.5,
+        retry=RetryPolicy(
+            attempts=2,
+            backoff_base=0.0001,
+            backoff_cap=0.001,
+            retry_after_cap=0.5,  # Retry-After of 1 s or more: give up at once, no sleeping here
+            max_total_wait=0.5,
+        ),
     )
 
 

@@ -7,7 +7,7 @@ faults are a pure function of (seed, token, request number), the exact number of
 ordinary token needs is known in advance, and the test checks it token by token.
 
 Checked: one stored answer per token per run (none lost, none duplicated), the stored attempts
-equal the requests the server saw, no token asked more than ``max_retries + 1`` times, the outcome
+equal the requests the server saw, no token asked more than ``RETRIES + 1`` times, the outcome
 of every special token, at most ``workers`` requests in flight, no more than ``rate + burst``
 request arrivals in any one-second window, and a second run asks exactly the non-final tokens.
 """
@@ -20,7 +20,7 @@ from pathlib import Path
 
 import pytest
 
-from smspartner_analytics.client.http import Client
+from smspartner_analytics.client.http import Client, RetryPolicy
 from smspartner_analytics.core.schema import AnswerRecord, Outcome
 from smspartner_analytics.fetch import FetchResult, fetch_statuses
 from smspartner_analytics.simulator.faults import random_fault
@@ -94,12 +94,14 @@ def soak_run(server: SandboxServer, url: str, tokens: list[str], store: Path) ->
         api_key="soak-key",
         base_url=url,
         timeout=(2.0, 1.0),
-        max_retries=RETRIES,
+        retry=RetryPolicy(
+            attempts=RETRIES + 1,
+            backoff_base=0.01,
+            backoff_cap=0.05,
+            retry_after_cap=RETRY_AFTER_CAP,
+        ),
         rate=RATE,
         workers=WORKERS,
-        backoff_base=0.01,
-        backoff_cap=0.05,
-        retry_after_cap=RETRY_AFTER_CAP,
     )
     server.reset_counts()
     with client, warnings.catch_warnings():

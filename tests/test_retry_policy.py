@@ -1,4 +1,4 @@
-"""The retry policy's two pure functions: what is retried, and how long to wait."""
+"""The retry policy: ``RetryPolicy`` and its pure functions (what is retried, how long to wait)."""
 
 from __future__ import annotations
 
@@ -9,14 +9,17 @@ from email.utils import format_datetime
 import pytest
 import requests
 
+from smspartner_analytics.client import transport
 from smspartner_analytics.client.retry import (
     BACKOFF_BASE,
     BACKOFF_CAP,
     RETRY_AFTER_CAP,
+    RetryPolicy,
     parse_retry_after,
     retry_delay,
     should_retry,
 )
+from smspartner_analytics.core.errors import ConfigurationError
 
 NOW = datetime(2026, 3, 1, 12, 0, 0, tzinfo=UTC)
 
@@ -43,7 +46,7 @@ def test_other_statuses_are_not_retried(status: int) -> None:
     ],
 )
 def test_transport_failures_are_retried(error: BaseException) -> None:
-    assert should_retry(None, error)
+    assert should_retry(None, transport.classify(error))
 
 
 @pytest.mark.parametrize(
@@ -52,12 +55,13 @@ def test_transport_failures_are_retried(error: BaseException) -> None:
         requests.exceptions.SSLError(),
         requests.exceptions.InvalidURL(),
         requests.exceptions.MissingSchema(),
+        requests.exceptions.InvalidHeader(),
         ValueError(),
-        None,
     ],
 )
-def test_hopeless_transport_failures_are_not_retried(error: BaseException | None) -> None:
-    assert not should_retry(None, error)
+def test_hopeless_transport_failures_are_not_retried(error: BaseException) -> None:
+    assert not should_retry(None, transport.classify(error))
+    assert not should_retry(None, None)
 
 
 @pytest.mark.parametrize(
@@ -110,3 +114,36 @@ def test_total_backoff_is_bounded() -> None:
     rng = random.Random(0)
     total = sum(retry_delay(a, None, rng=rng) or 0.0 for a in range(10))
     assert total <= worst <= 10 * BACKOFF_CAP
+
+
+def test_policy_without_jitter_waits_the_ceiling() -> None:
+    policy = RetryPolicy(backoff_base=0.5, backoff_cap=3.0, jitter=False)
+    rng = random.Random(1)
+    assert [policy.delay(n, None, rng) for n in range(5)] == [0.5, 1.0, 2.0, 3.0, 3.0]
+    assert policy.delay(0, "2", rng) == 2.0  # Retry-After still wins
+    assert RetryPolicy(retry_after_cap=1.0).delay(0, "2", rng) is None
+
+
+@pytest.mark.parametrize(
+    "bad",
+    [
+        {"attempts": 0},
+        {"attempts": 2.5},
+        {"attempts": True},
+        {"backoff_base": -1.0},
+        {"backoff_cap": float("inf")},
+        {"max_total_wait": float("nan")},
+        {"attempt_deadline": 0},
+        {"attempt_deadline": -5.0},
+    ],
+)
+def test_policy_refuses_impossible_values(bad: dict[str, object]) -> None:
+    with pytest.raises(ConfigurationError) as info:
+        RetryPolicy(**bad)  # type: ignore[arg-type]
+    assert next(iter(bad)) in str(info.value)
+
+
+def test_policy_is_frozen() -> None:
+    policy = RetryPolicy()
+    with pytest.raises(AttributeError):
+        policy.attempts = 9  # type: ignore[misc]

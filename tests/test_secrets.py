@@ -28,7 +28,7 @@ from pathlib import Path
 
 import pytest
 
-from smspartner_analytics.client.http import Client
+from smspartner_analytics.client.http import Client, RetryPolicy
 from smspartner_analytics.core.errors import SMSPartnerError
 from smspartner_analytics.fetch import fetch_statuses
 from smspartner_analytics.frames.flattening import load_frames
@@ -103,8 +103,8 @@ def _client_failures(key: str, hay: Haystack) -> int:
     errors = 0
     with sandbox(rentals=5, api_key=key) as url:
         client = Client(
-            api_key=key, base_url=url, timeout=0.3, max_retries=1, backoff_base=0.001,
-            retry_after_cap=5, rate=None,
+            api_key=key, base_url=url, timeout=0.3, rate=None,
+            retry=RetryPolicy(attempts=2, backoff_base=0.001, retry_after_cap=5),
         )  # fmt: skip
         with client:
             hay.text("client repr", repr(client))
@@ -127,7 +127,8 @@ def _client_failures(key: str, hay: Haystack) -> int:
         closed = f"http://127.0.0.1:{s.getsockname()[1]}/v1"
     for base_url in (closed, "http://example.com/v1"):
         try:
-            with Client(api_key=key, base_url=base_url, max_retries=1, backoff_base=0.001) as c:
+            policy = RetryPolicy(attempts=2, backoff_base=0.001)
+            with Client(api_key=key, base_url=base_url, retry=policy) as c:
                 c.get_status("abc")
         except SMSPartnerError as exc:
             hay.exception(f"client at {base_url}", exc)
@@ -140,7 +141,8 @@ def _batch(key: str, hay: Haystack, folder: Path) -> None:
     folder.mkdir()
     with sandbox(rentals=12, api_key=key) as url:
         tokens = [*url.server.tokens, *BATCH_FAULTS, "unknown-token"]
-        client = Client(api_key=key, base_url=url, max_retries=1, backoff_base=0.001, rate=None)
+        policy = RetryPolicy(attempts=2, backoff_base=0.001)
+        client = Client(api_key=key, base_url=url, retry=policy, rate=None)
         with client, Store(folder / "store.sqlite") as store:
             with warnings.catch_warnings(record=True) as caught:
                 warnings.simplefilter("always")

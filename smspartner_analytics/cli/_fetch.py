@@ -29,11 +29,9 @@ if TYPE_CHECKING:
     from smspartner_analytics.fetch import FetchResult
 
 from smspartner_analytics.cli._common import Parents, Subparsers, non_negative_float, positive_int
+from smspartner_analytics.core.config import DEFAULT_RATE, DEFAULT_WORKERS
 
 __all__ = ["register", "run"]
-
-DEFAULT_WORKERS = 4
-DEFAULT_RATE = 5.0
 
 
 def register(sub: Subparsers, parents: Parents) -> None:
@@ -66,14 +64,14 @@ def register(sub: Subparsers, parents: Parents) -> None:
         type=positive_int,
         default=None,
         metavar="N",
-        help="requests in flight at once (default 4)",
+        help=f"requests in flight at once (default {DEFAULT_WORKERS})",
     )
     p.add_argument(
         "--rate",
         type=non_negative_float,
         default=None,
         metavar="R",
-        help="requests per second at most; 0 means no cap (default 5)",
+        help=f"requests per second at most; 0 means no cap (default {DEFAULT_RATE:g})",
     )
     p.add_argument(
         "--refresh", action="store_true", help="ask again for every token, final answers included"

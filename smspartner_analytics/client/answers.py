@@ -9,15 +9,15 @@ functions raise outside any ``except`` block, so nothing from ``requests`` is ch
 
 from __future__ import annotations
 
+import codecs
 import json
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from email.message import Message
 from typing import Any
 
-import requests
-
+from smspartner_analytics.client.transport import Failure
 from smspartner_analytics.core.errors import (
-    MAX_KEPT_BODY,
     APIError,
     AuthenticationError,
     RateLimitError,
@@ -30,71 +30,65 @@ from smspartner_analytics.core.errors import (
 )
 from smspartner_analytics.core.redaction import redact
 
-__all__ = ["RawAnswer", "interpret", "transport_error", "unsuccessful"]
+__all__ = ["RawAnswer", "charset_of", "decode", "interpret", "transport_error", "unsuccessful"]
 
 _KEY_HELP = "check SMSPARTNER_API_KEY (environment or .env file)"
 
 
 @dataclass(slots=True)
 class RawAnswer:
-    """One attempt: an HTTP answer (``http_status`` set) or a transport failure (``error``)."""
+    """One attempt: an HTTP answer (``http_status`` set) or a transport ``failure``."""
 
     http_status: int | None
     headers: dict[str, str] = field(default_factory=dict)
     body: bytes = b""
     oversized: bool = False
-    error: BaseException | None = None
+    failure: Failure | None = None
     seen_status: int | None = None  # the status line seen before the body failed
 
     @classmethod
-    def failed(cls, error: BaseException, http_status_seen: int | None = None) -> RawAnswer:
-        """A transport failure (the exception is kept for the retry decision only)."""
-        return cls(None, error=error, seen_status=http_status_seen)
+    def failed(cls, failure: Failure, http_status_seen: int | None = None) -> RawAnswer:
+        """A transport failure."""
+        return cls(None, failure=failure, seen_status=http_status_seen)
 
     @property
     def retry_after(self) -> str | None:
         """The ``Retry-After`` header as sent, if any."""
         return self.headers.get("retry-after")
 
+    @property
+    def is_html(self) -> bool:
+        """True when the answer says it is an HTML page (or starts like one)."""
+        kind = self.headers.get("content-type", "").lower()
+        start = self.body[:200].lstrip().lower()
+        return "html" in kind or start.startswith((b"<!doctype", b"<html"))
+
     def reason(self) -> str:
         """A short description of what went wrong, without any URL."""
-        if self.error is not None:
-            return describe_transport(self.error)
+        if self.failure is not None:
+            return self.failure.reason
         return f"HTTP {self.http_status}"
 
 
-def describe_transport(error: BaseException) -> str:
-    """Name a transport failure from exception *types* only (their text holds the URL)."""
-    seen: list[BaseException] = []
-    todo: list[BaseException] = [error]
-    while todo and len(seen) < 12:
-        exc = todo.pop()
-        seen.append(exc)
-        todo += [e for e in (exc.__cause__, exc.__context__) if e is not None]
-        todo += [a for a in exc.args if isinstance(a, BaseException)]
-        reason = getattr(exc, "reason", None)
-        if isinstance(reason, BaseException):
-            todo.append(reason)
-    kinds = [type(e) for e in seen]
-    checks: list[tuple[type[BaseException], str]] = [
-        (requests.exceptions.ConnectTimeout, "connect timed out"),
-        (requests.exceptions.ChunkedEncodingError, "the body was cut off before its end"),
-        (requests.exceptions.ReadTimeout, "read timed out"),
-        (requests.exceptions.SSLError, "TLS handshake or certificate failed"),
-        (ConnectionRefusedError, "connection refused"),
-        (ConnectionResetError, "connection reset"),
-        (TimeoutError, "timed out"),
-    ]
-    for kind, text in checks:
-        if any(issubclass(k, kind) for k in kinds):
-            return text
-    if any("Timeout" in k.__name__ for k in kinds):
-        return "timed out"
-    return f"connection failed ({type(error).__name__})"
+def charset_of(headers: dict[str, str]) -> str:
+    """The declared charset of the answer (``Content-Type: ...; charset=X``), else UTF-8.
+
+    An unknown charset name falls back to UTF-8 (the API's own encoding).
+    """
+    message = Message()
+    message["content-type"] = headers.get("content-type", "")
+    declared = message.get_content_charset()
+    if declared:
+        try:
+            return codecs.lookup(declared).name
+        except LookupError:
+            pass
+    return "utf-8"
 
 
-def _text(raw: RawAnswer, secrets: Iterable[str | None]) -> str:
-    return redact(raw.body[: MAX_KEPT_BODY * 4].decode("utf-8", errors="replace"), secrets)
+def decode(raw: RawAnswer, secrets: Iterable[str | None]) -> str:
+    """The whole body as text in its declared charset, with every form of the key redacted."""
+    return redact(raw.body.decode(charset_of(raw.headers), errors="replace"), secrets)
 
 
 def _api_object(text: str) -> dict[str, Any] | None:
@@ -126,8 +120,8 @@ def api_error(
     api_message = redact(str(raw_message), secrets) if raw_message is not None else None
     said = f"code {code}: {api_message}" if api_message else f"code {code}"
     kw: dict[str, Any] = {
-        "code": code, "api_message": api_message, "token": token,
-        "http_status": http_status, "attempts": attempts, "body": body,
+        "code": code, "api_message": api_message, "token": token, "http_status": http_status,
+        "attempts": attempts, "body": body, "reason": f"API code {code}",
     }  # fmt: skip
     if code in (1, 10):
         return AuthenticationError(f"The API refused the API key ({said}): {_KEY_HELP}.", **kw)
@@ -142,24 +136,32 @@ def api_error(
     return APIError(f"The API answered success: false for token {token!r} ({said}).", **kw)
 
 
+def _page(raw: RawAnswer) -> str:
+    return f"HTTP {raw.http_status} page" if raw.is_html else f"HTTP {raw.http_status}"
+
+
 def interpret(
     raw: RawAnswer, *, token: str, attempts: int, secrets: Iterable[str | None], base_url: str
 ) -> tuple[dict[str, Any], str]:
-    """``(data, body text)`` for a successful answer; otherwise raise the matching error."""
+    """``(data, body text)`` for a successful answer; otherwise raise the matching error.
+
+    The whole body is decoded (declared charset) and parsed; exceptions keep an excerpt only.
+    """
     status = raw.http_status
-    assert status is not None
+    if status is None:
+        raise transport_error(raw, token=token, attempts=attempts, url=base_url)
     secrets = tuple(secrets)
-    text = _text(raw, secrets)
+    text = decode(raw, secrets)
     kw: dict[str, Any] = {"token": token, "http_status": status, "attempts": attempts, "body": text}
     if raw.oversized:
         raise ResponseParseError(
             f"The answer for token {token!r} is too large to be the API's JSON (HTTP {status}); "
-            "check the base URL.", **kw
+            "check the base URL.", reason="answer above the size cap", **kw
         )  # fmt: skip
     if 300 <= status < 400:
         raise ServerError(
             f"The API answered HTTP {status} (a redirect) for token {token!r}; redirects are not "
-            f"followed: check the base URL {base_url}.", **kw
+            f"followed: check the base URL {base_url}.", reason=f"HTTP {status} redirect", **kw
         )  # fmt: skip
     data = _api_object(text)
     if data is not None and data["success"] is False:
@@ -168,18 +170,23 @@ def interpret(
         )
     if data is not None and 200 <= status < 300:
         return data, text
-    if status in (401, 403):
-        raise AuthenticationError(
-            f"The API refused the request with HTTP {status}: {_KEY_HELP}.", **kw
-        )
     if 200 <= status < 300:
+        what = "an HTML page" if raw.is_html else "not the API's JSON"
         raise ResponseParseError(
-            f"The answer for token {token!r} is not the API's JSON (HTTP {status}, "
-            f"{raw.headers.get('content-type', 'no content type')}); kept for diagnosis.", **kw
+            f"The answer for token {token!r} is {what} (HTTP {status}, "
+            f"{raw.headers.get('content-type', 'no content type')}); kept for diagnosis.",
+            reason="HTML page, not the API's JSON" if raw.is_html else "not the API's JSON", **kw,
+        )  # fmt: skip
+    if status in (401, 403):
+        raise ServerError(
+            f"HTTP {status} without the API's JSON for token {token!r} (a proxy or firewall "
+            "page, not the API's refusal): recorded for this token; if every token gets it, "
+            "check the network or the base URL.", reason=_page(raw), **kw
         )  # fmt: skip
     raise ServerError(
-        f"The API answered HTTP {status} for token {token!r}, without its JSON.", **kw
-    )
+        f"The API answered HTTP {status} for token {token!r}, without its JSON.",
+        reason=_page(raw), **kw,
+    )  # fmt: skip
 
 
 def unsuccessful(
@@ -188,25 +195,28 @@ def unsuccessful(
     """The error for a retryable HTTP status (429, 5xx) once retries are spent."""
     status = raw.http_status
     kw: dict[str, Any] = {
-        "token": token, "http_status": status, "attempts": attempts, "body": _text(raw, secrets),
+        "token": token, "http_status": status, "attempts": attempts, "body": decode(raw, secrets),
     }  # fmt: skip
     tries = f"after {attempts} attempt{'s' if attempts > 1 else ''}"
     if status == 429:
         return RateLimitError(
             f"The API kept answering HTTP 429 (too many requests) for token {token!r} {tries}: "
-            "lower the rate or run again later.", **kw
+            "lower the rate or run again later.", reason="HTTP 429 (rate limited)", **kw
         )  # fmt: skip
     return ServerError(
         f"The API answered HTTP {status} for token {token!r} {tries}: the service may be down, "
-        "run again later.", **kw
+        "run again later.", reason=_page(raw), **kw
     )  # fmt: skip
 
 
 def transport_error(raw: RawAnswer, *, token: str, attempts: int, url: str) -> TransportError:
-    """The error for a transport failure once retries are spent (``url`` already redacted)."""
+    """The error for a transport failure (``url`` already redacted), retried or not."""
     tries = f"after {attempts} attempt{'s' if attempts > 1 else ''}"
+    failure = raw.failure
+    advice = "Check the network and run again."
+    if failure is not None and not failure.retried:
+        advice = "Check the base URL and the network."
     return TransportError(
-        f"No complete answer for token {token!r} from {url} {tries}: {raw.reason()}. "
-        "Check the network and run again.",
-        token=token, http_status=raw.seen_status, attempts=attempts,
+        f"No complete answer for token {token!r} from {url} {tries}: {raw.reason()}. {advice}",
+        token=token, http_status=raw.seen_status, attempts=attempts, reason=raw.reason(),
     )  # fmt: skip

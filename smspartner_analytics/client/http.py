@@ -1,60 +1,66 @@
 """The HTTP client: one rental-status request, its retries, the rate limit and the redaction.
 
-``Client(api_key=..., base_url=...)`` resolves its settings through ``config`` when built (a
-missing key fails before any socket opens) and ``get_status(token)`` returns a ``StatusResponse``
-or raises one of the ``RequestError`` subclasses of ``errors``:
+``Client(api_key=..., base_url=..., retry=RetryPolicy(...))`` resolves its settings through
+``config`` when built (a missing key fails before any socket opens) and ``get_status(token)``
+returns a ``StatusResponse`` or raises one of the ``RequestError`` subclasses of ``errors``:
 
 ==============================================  =================================  ==========
 what came back                                  raised                             retried
 ==============================================  =================================  ==========
 ``success: true`` on 2xx                        (returns ``StatusResponse``)       -
-``success: false`` code 1 / 10                  ``AuthenticationError``            no
+``success: false`` code 1 / 10 (any status)     ``AuthenticationError``            no
 ``success: false`` code 31 / 32 / other         ``TokenRequiredError`` /           no
                                                 ``RentalNotFoundError`` / ``APIError``
-HTTP 401/403 without the API's JSON             ``AuthenticationError``            no
 HTTP 429                                        ``RateLimitError``                 yes
 HTTP 500/502/503/504 (HTML pages included)      ``ServerError``                    yes
-3xx (redirects are never followed), other 4xx   ``ServerError``                    no
+401/403/404 page, 3xx (never followed),         ``ServerError``                    no
+other 4xx without the API's JSON
 2xx that is not the API's JSON object           ``ResponseParseError``             no
 body above ``max_body_bytes``                   ``ResponseParseError``             no
-refused/reset, timeout, body cut off            ``TransportError``                 yes
+refused/reset/closed, timeout, body cut off,    ``TransportError``                 yes
+attempt longer than ``attempt_deadline``
+TLS, header garbage, not HTTP                   ``TransportError``                 no
 ==============================================  =================================  ==========
 
+Every answer up to ``max_body_bytes`` (1 MB) is read, decoded in its declared charset (UTF-8 by
+default) and parsed whole; exceptions keep an excerpt. Each attempt has a total deadline
+(``RetryPolicy.attempt_deadline``) enforced while the body streams: the socket's timeout is cut
+to what is left of it before every read, so a server sending one byte a second is given up at
+the deadline. (Before the headers have arrived only the read timeout applies to each wait.)
+
 Every message and kept body passes through ``redaction``; no ``requests``/``urllib3`` exception
-escapes or is chained (``__cause__`` and ``__context__`` stay empty). urllib3's own debug log,
-which prints the request line with the key, gets a redacting filter.
+escapes or is chained (``__cause__`` and ``__context__`` stay empty): ``transport.classify``
+turns each into a typed ``Failure``. urllib3's own debug log, which prints the request line with
+the key, gets a redacting filter.
 """
 
 from __future__ import annotations
 
-import http.client
 import logging
 import random
+import socket
 import time
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import quote
 
 import requests
-import urllib3
 from requests.adapters import HTTPAdapter
 
+from smspartner_analytics.client import transport
 from smspartner_analytics.client.answers import RawAnswer, interpret, transport_error, unsuccessful
 from smspartner_analytics.client.ratelimit import RateLimiter
-from smspartner_analytics.client.retry import (
-    BACKOFF_BASE,
-    BACKOFF_CAP,
-    DEFAULT_MAX_RETRIES,
-    MAX_TOTAL_WAIT,
-    RETRY_AFTER_CAP,
-    retry_delay,
-    should_retry,
+from smspartner_analytics.client.retry import RetryPolicy, should_retry
+from smspartner_analytics.core.config import (
+    DEFAULT_RATE,
+    DEFAULT_WORKERS,
+    resolve_api_key,
+    resolve_base_url,
 )
-from smspartner_analytics.core.config import resolve_api_key, resolve_base_url
 from smspartner_analytics.core.errors import ConfigurationError, RequestError
 from smspartner_analytics.core.redaction import REDACTED, redact_url
 
-__all__ = ["MAX_BODY_BYTES", "Client", "StatusResponse", "install_log_redaction"]
+__all__ = ["MAX_BODY_BYTES", "Client", "RetryPolicy", "StatusResponse", "install_log_redaction"]
 
 logger = logging.getLogger(__name__)
 
@@ -69,12 +75,7 @@ _URLLIB3_LOGGERS = (
     "urllib3.response",
     "urllib3.util.retry",
 )
-_TRANSPORT_ERRORS = (
-    requests.exceptions.RequestException,
-    urllib3.exceptions.HTTPError,
-    http.client.HTTPException,
-    OSError,
-)
+_TRANSPORT_ERRORS = transport.TRANSPORT_ERRORS
 
 
 @dataclass(frozen=True, slots=True)
@@ -110,12 +111,12 @@ def install_log_redaction() -> None:
             target.addFilter(_RedactingFilter())
 
 
-def _check_settings(timeout: float | tuple[float, float], max_retries: int, workers: int) -> None:
+def _check_settings(timeout: float | tuple[float, float], retry: object, workers: int) -> None:
     values = timeout if isinstance(timeout, tuple) else (timeout,)
     if not all(isinstance(v, int | float) and 0 < v < float("inf") for v in values):
         raise ConfigurationError(f"timeout must be positive seconds, not {timeout!r}.")
-    if max_retries < 0:
-        raise ConfigurationError(f"max_retries must be 0 or more, not {max_retries}.")
+    if not isinstance(retry, RetryPolicy):
+        raise ConfigurationError(f"retry must be a RetryPolicy, not {retry!r}.")
     if workers < 1:
         raise ConfigurationError(f"workers must be 1 or more, not {workers}.")
 
@@ -123,11 +124,10 @@ def _check_settings(timeout: float | tuple[float, float], max_retries: int, work
 class Client:
     """Ask the SMS Partner API for rental statuses; thread-safe, one shared session and limiter.
 
-    ``timeout`` is (connect, read) seconds per attempt; ``max_retries`` extra attempts follow a
-    retryable failure; ``rate`` caps requests per second across threads (None/0: no cap);
-    ``workers`` sizes the connection pool (and so caps requests in flight). ``backoff_base``,
-    ``backoff_cap``, ``retry_after_cap``, ``max_total_wait`` and ``max_body_bytes`` tune the
-    retry policy (tests use small values).
+    ``timeout`` is (connect, read) seconds per wait; ``retry`` the ``RetryPolicy`` (attempts,
+    backoff, Retry-After cap, total wait, per-attempt deadline); ``rate`` caps requests per
+    second across threads (None/0: no cap); ``workers`` sizes the connection pool (and so caps
+    requests in flight); answers above ``max_body_bytes`` are refused unread.
     """
 
     def __init__(
@@ -136,26 +136,18 @@ class Client:
         api_key: str | None = None,
         base_url: str | None = None,
         timeout: float | tuple[float, float] = (5.0, 30.0),
-        max_retries: int = DEFAULT_MAX_RETRIES,
-        rate: float | None = 5.0,
-        workers: int = 4,
+        retry: RetryPolicy | None = None,
+        rate: float | None = DEFAULT_RATE,
+        workers: int = DEFAULT_WORKERS,
         session: requests.Session | None = None,
-        backoff_base: float = BACKOFF_BASE,
-        backoff_cap: float = BACKOFF_CAP,
-        retry_after_cap: float = RETRY_AFTER_CAP,
-        max_total_wait: float = MAX_TOTAL_WAIT,
         max_body_bytes: int = MAX_BODY_BYTES,
     ) -> None:
         self._api_key = resolve_api_key(api_key)
         self.base_url = resolve_base_url(base_url)
-        _check_settings(timeout, max_retries, workers)
+        self.retry = RetryPolicy() if retry is None else retry
+        _check_settings(timeout, self.retry, workers)
         self.timeout = timeout
-        self.max_retries = max_retries
         self.workers = workers
-        self.backoff_base = backoff_base
-        self.backoff_cap = backoff_cap
-        self.retry_after_cap = retry_after_cap
-        self.max_total_wait = max_total_wait
         self.max_body_bytes = max_body_bytes
         try:
             self.limiter = RateLimiter(rate)
@@ -167,6 +159,7 @@ class Client:
         self._session = session if session is not None else self._new_session(workers)
         self._url = f"{self.base_url}/location/status"
         self._rng = random.Random()
+        self._read_timeout = float(timeout[1] if isinstance(timeout, tuple) else timeout)
         install_log_redaction()
 
     @staticmethod
@@ -183,7 +176,7 @@ class Client:
     def __repr__(self) -> str:
         return (
             f"Client(base_url={self.base_url!r}, apiKey={REDACTED}, "
-            f"max_retries={self.max_retries}, rate={self.limiter.configured_rate}, "
+            f"attempts={self.retry.attempts}, rate={self.limiter.configured_rate}, "
             f"workers={self.workers})"
         )
 
@@ -208,44 +201,36 @@ class Client:
 
     def get_status(self, token: str) -> StatusResponse:
         """One token, with retries. Raises a ``RequestError`` subclass when no data came."""
+        policy = self.retry
         waited = 0.0
         attempt = 0
         while True:
             attempt += 1
             self.limiter.acquire()
             raw = self._send(token)
-            if not should_retry(raw.http_status, raw.error):
+            if not should_retry(raw.http_status, raw.failure):
                 break
             error = self._final_error(token, raw, attempt)
             if raw.http_status == 429:
                 self.limiter.penalise()
-            if attempt > self.max_retries:
+            if attempt >= policy.attempts:
                 raise error
-            delay = self._delay(attempt, raw)
-            if delay is None or waited + delay > self.max_total_wait:
+            delay = policy.delay(attempt - 1, raw.retry_after, self._rng)
+            if delay is None or waited + delay > policy.max_total_wait:
                 raise self._gave_up(error, raw, delay)
             logger.info(
                 "Retrying token %s in %.2f s (attempt %d of %d failed: %s) %s",
-                token, delay, attempt, self.max_retries + 1, raw.reason(), self.shown_url(token),
+                token, delay, attempt, policy.attempts, raw.reason(), self.shown_url(token),
             )  # fmt: skip
             time.sleep(delay)
             waited += delay
+        if raw.http_status is None:
+            raise self._final_error(token, raw, attempt)
         data, text = interpret(
             raw, token=token, attempts=attempt, secrets=(self._api_key,), base_url=self.base_url
         )
         self.limiter.reward()
-        assert raw.http_status is not None
         return StatusResponse(token, data, raw.http_status, text, attempt)
-
-    def _delay(self, attempt: int, raw: RawAnswer) -> float | None:
-        return retry_delay(
-            attempt - 1,
-            raw.retry_after,
-            base=self.backoff_base,
-            cap=self.backoff_cap,
-            retry_after_cap=self.retry_after_cap,
-            rng=self._rng,
-        )
 
     def _final_error(self, token: str, raw: RawAnswer, attempts: int) -> RequestError:
         if raw.http_status is None:
@@ -254,10 +239,10 @@ class Client:
 
     def _gave_up(self, error: RequestError, raw: RawAnswer, delay: float | None) -> RequestError:
         if delay is None:
-            asked, cap = raw.retry_after, self.retry_after_cap
+            asked, cap = raw.retry_after, self.retry.retry_after_cap
             why = f"the server asked to wait {asked!r} s, more than {cap:g} s"
         else:
-            why = f"retrying would wait more than {self.max_total_wait:g} s in all"
+            why = f"retrying would wait more than {self.retry.max_total_wait:g} s in all"
         error.args = (f"{error.message} Gave up early: {why}.",)
         error.message = error.args[0]
         return error
@@ -265,27 +250,68 @@ class Client:
     def _send(self, token: str) -> RawAnswer:
         """One attempt; never raises for network trouble (the failure comes back as data)."""
         params = {"apiKey": self._api_key, "token": token}
+        deadline = time.monotonic() + self.retry.attempt_deadline
         try:
             response = self._session.get(
                 self._url, params=params, timeout=self.timeout, allow_redirects=False, stream=True
             )
         except _TRANSPORT_ERRORS as exc:
-            return RawAnswer.failed(exc)
+            failure = transport.classify(exc)
+            if failure is transport.READ_TIMEOUT and time.monotonic() >= deadline:
+                failure = transport.DEADLINE
+            return RawAnswer.failed(failure)
         with response:
-            return self._read(response)
+            return self._read(response, deadline)
 
-    def _read(self, response: requests.Response) -> RawAnswer:
+    def _read(self, response: requests.Response, deadline: float) -> RawAnswer:
         status = response.status_code
         headers = {k.lower(): v for k, v in response.headers.items()}
         declared = headers.get("content-length", "")
         if declared.isdigit() and int(declared) > self.max_body_bytes:
             return RawAnswer(status, headers, b"", oversized=True)
         body = bytearray()
+        raw = response.raw
+        sock = _socket_of(raw)
         try:
-            for chunk in response.iter_content(_CHUNK):
+            while True:
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    return RawAnswer.failed(transport.DEADLINE, http_status_seen=status)
+                if sock is not None:
+                    sock.settimeout(min(self._read_timeout, left))
+                chunk = raw.read1(_CHUNK, decode_content=True)
+                if not chunk:
+                    break
                 body += chunk
                 if len(body) > self.max_body_bytes:
                     return RawAnswer(status, headers, bytes(body[:_CHUNK]), oversized=True)
         except _TRANSPORT_ERRORS as exc:
-            return RawAnswer.failed(exc, http_status_seen=status)
+            failure = transport.classify(exc)
+            if failure is transport.READ_TIMEOUT and time.monotonic() >= deadline - 0.05:
+                failure = transport.DEADLINE
+            elif failure is transport.TLS:
+                failure = transport.CUT_OFF  # the handshake succeeded: the stream broke
+            return RawAnswer.failed(failure, http_status_seen=status)
+        if not body and _unframed(headers):
+            # http.client takes a connection closed mid-headers for the end of the headers, and
+            # an answer without Content-Length or chunking for one ending at the close: an empty
+            # such "answer" is a connection closed before a complete answer, worth a retry.
+            return RawAnswer.failed(transport.CLOSED, http_status_seen=status)
         return RawAnswer(status, headers, bytes(body))
+
+
+def _unframed(headers: dict[str, str]) -> bool:
+    """No Content-Length and no chunked transfer: the body ends when the connection closes."""
+    chunked = "chunked" in headers.get("transfer-encoding", "").lower()
+    return "content-length" not in headers and not chunked
+
+
+def _socket_of(raw: Any) -> socket.socket | None:
+    """The socket under a streaming urllib3 response, to bound each read (None if not found)."""
+    connection = getattr(raw, "_connection", None) or getattr(raw, "connection", None)
+    sock = getattr(connection, "sock", None)
+    if isinstance(sock, socket.socket):
+        return sock
+    fp = getattr(getattr(getattr(raw, "_fp", None), "fp", None), "raw", None)
+    sock = getattr(fp, "_sock", None)
+    return sock if isinstance(sock, socket.socket) else None

@@ -23,7 +23,9 @@ from smspartner_analytics.core.errors import ConfigurationError, MissingAPIKeyEr
 
 __all__ = [
     "DEFAULT_BASE_URL",
+    "DEFAULT_RATE",
     "DEFAULT_STORE",
+    "DEFAULT_WORKERS",
     "ENV_API_KEY",
     "ENV_BASE_URL",
     "ENV_STORE",
@@ -41,6 +43,10 @@ ENV_BASE_URL = "SMSPARTNER_BASE_URL"
 ENV_STORE = "SMSPARTNER_STORE"
 DEFAULT_BASE_URL = "https://api.smspartner.fr/v1"
 DEFAULT_STORE = "smspartner.sqlite"
+#: Requests in flight at once, and requests per second at most: the one default of the client,
+#: ``fetch_statuses`` and the CLI.
+DEFAULT_WORKERS = 4
+DEFAULT_RATE = 5.0
 
 
 def find_env_file() -> Path | None:

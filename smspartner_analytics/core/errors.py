@@ -13,14 +13,18 @@ Tree::
     │   ├── StoreFullError         the disk (or the store's size cap) is full: nothing more fits
     │   └── ReadOnlyStoreError     the store cannot be written (read-only file, folder or mount)
     ├── ReportError                a report cannot be written (empty store, unwritable folder)
+    ├── BatchStoppedError          a fetch stopped early: TLS failed, or its first answers all
+    │                              failed the same way and none came from the API (base URL)
     └── RequestError               one rental-status request did not give data (.token, .attempts)
         ├── APIError               the API answered ``success: false`` (.code, .api_message)
-        │   ├── AuthenticationError   codes 1/10 or HTTP 401/403: the whole account is refused
+        │   ├── AuthenticationError   codes 1/10 (in any HTTP status): the whole account is refused
         │   ├── TokenRequiredError    code 31: the token was empty
         │   └── RentalNotFoundError   code 32: the API does not know this token
         ├── RateLimitError         HTTP 429 after every retry, or a Retry-After above the cap
-        ├── ServerError            HTTP 5xx (or another unexpected status) after every retry
-        ├── TransportError         refused/reset connection, timeout, body cut off, after retries
+        ├── ServerError            HTTP 5xx after every retry, or another status without the
+        │                          API's JSON (a 403 firewall page, a 404 page, a redirect)
+        ├── TransportError         no complete HTTP answer: refused/reset/closed connection,
+        │                          timeout, deadline, body cut off, TLS, DNS, header garbage
         └── ResponseParseError     HTML, invalid or truncated JSON, JSON of the wrong shape
 """
 
@@ -29,6 +33,7 @@ from __future__ import annotations
 __all__ = [
     "APIError",
     "AuthenticationError",
+    "BatchStoppedError",
     "ConfigurationError",
     "InputError",
     "MissingAPIKeyError",
@@ -82,11 +87,19 @@ class ReportError(SMSPartnerError):
     """A report cannot be written."""
 
 
+class BatchStoppedError(SMSPartnerError):
+    """A fetch stopped before asking every token: a TLS failure (the same for every token), or
+    its first answers all failed the same way with none from the API (a wrong base URL, nothing
+    listening, an unknown host). The message names the base URL and what to check."""
+
+
 class RequestError(SMSPartnerError):
     """One rental-status request did not give data.
 
     Attributes: ``token``, ``http_status`` (None without an HTTP answer), ``attempts``,
-    ``body`` (the raw body, cut to ``MAX_KEPT_BODY`` characters, or None).
+    ``body`` (an excerpt of the raw body, cut to ``MAX_KEPT_BODY`` characters, or None) and
+    ``reason``: the kind of failure, the same text for every token that failed that way
+    (``"HTTP 404 page"``, ``"connection refused"``, ``"API code 31"``), used to group failures.
     """
 
     def __init__(
@@ -97,6 +110,7 @@ class RequestError(SMSPartnerError):
         http_status: int | None = None,
         attempts: int = 1,
         body: str | None = None,
+        reason: str | None = None,
     ) -> None:
         super().__init__(message)
         self.message = message
@@ -104,6 +118,7 @@ class RequestError(SMSPartnerError):
         self.http_status = http_status
         self.attempts = attempts
         self.body = body[:MAX_KEPT_BODY] if body is not None else None
+        self.reason = reason or type(self).__name__
 
 
 class APIError(RequestError):
@@ -119,16 +134,22 @@ class APIError(RequestError):
         http_status: int | None = None,
         attempts: int = 1,
         body: str | None = None,
+        reason: str | None = None,
     ) -> None:
         super().__init__(
-            message, token=token, http_status=http_status, attempts=attempts, body=body
+            message,
+            token=token,
+            http_status=http_status,
+            attempts=attempts,
+            body=body,
+            reason=reason or f"API code {code}",
         )
         self.code = code
         self.api_message = api_message
 
 
 class AuthenticationError(APIError):
-    """The API key is missing or wrong (codes 1/10, HTTP 401/403): every request will fail."""
+    """The API key is missing or wrong (codes 1/10): every request will fail."""
 
 
 class TokenRequiredError(APIError):
@@ -148,7 +169,8 @@ class ServerError(RequestError):
 
 
 class TransportError(RequestError):
-    """No complete HTTP answer: refused or reset connection, timeout, body cut off."""
+    """No complete HTTP answer: refused/reset/closed connection, timeout, deadline, body cut off,
+    TLS or DNS failure, malformed headers (``reason`` says which)."""
 
 
 class ResponseParseError(RequestError):
