@@ -188,7 +188,8 @@ def test_every_public_name_works(tmp_path: Path, monkeypatch: pytest.MonkeyPatch
         entries = s.read_tokens(tokens_file)
         assert all(isinstance(e, s.TokenEntry) for e in entries)
         assert len(entries) == 5
-        client = s.Client(api_key="demo-key", base_url=url, rate=None)
+        policy = s.RetryPolicy(attempts=2, backoff_base=0.01)
+        client = s.Client(api_key="demo-key", base_url=url, rate=None, retry=policy)
         try:
             answer = client.get_status(entries[0].token)
             assert isinstance(answer, s.StatusResponse)
