@@ -8,6 +8,7 @@ parsers, so ``--store`` and ``--quiet`` read the same everywhere.
 from __future__ import annotations
 
 import argparse
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -22,8 +23,10 @@ __all__ = [
     "Parents",
     "Subparsers",
     "fraction",
+    "int_between",
     "make_parents",
     "non_negative_float",
+    "number_between",
     "positive_int",
 ]
 
@@ -87,3 +90,48 @@ def fraction(text: str) -> float:
     if value > 1:
         raise argparse.ArgumentTypeError(f"{text!r} must be between 0 and 1")
     return value
+
+
+def _shown(value: float) -> str:
+    return f"{int(value):,}" if float(value).is_integer() else f"{value:g}"
+
+
+def int_between(low: int, high: int) -> Callable[[str], int]:
+    """An option type: a whole number from ``low`` to ``high`` (both included)."""
+
+    def parse(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+        if not low <= value <= high:
+            raise argparse.ArgumentTypeError(
+                f"{text} is out of range: give a whole number from {_shown(low)} to {_shown(high)}"
+            )
+        return value
+
+    parse.__name__ = "whole number"  # what argparse names in "invalid ... value"
+    return parse
+
+
+def number_between(low: float, high: float, *, zero: str = "") -> Callable[[str], float]:
+    """An option type: a finite number from ``low`` to ``high``; 0 too when ``zero`` says what
+    it means (``"no cap"``). Tiny or huge values (``1e-300``) are refused here, not deep inside
+    as an ``OverflowError``."""
+
+    def parse(text: str) -> float:
+        try:
+            value = float(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
+        if zero and value == 0:
+            return 0.0
+        if not low <= value <= high:  # NaN fails too
+            also = f", or 0 for {zero}" if zero else ""
+            raise argparse.ArgumentTypeError(
+                f"{text} is out of range: give a number from {_shown(low)} to {_shown(high)}{also}"
+            )
+        return value
+
+    parse.__name__ = "number"
+    return parse

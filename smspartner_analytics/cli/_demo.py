@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from smspartner_analytics.cli._common import EXIT_OK, Parents, Subparsers, positive_int
+from smspartner_analytics.cli._common import EXIT_OK, Parents, Subparsers, int_between
 
 __all__ = ["register", "run"]
 
@@ -29,10 +29,10 @@ def register(sub: Subparsers, parents: Parents) -> None:
     )
     p.add_argument(
         "--rentals",
-        type=positive_int,
+        type=int_between(1, 100_000),
         default=300,
         metavar="N",
-        help="how many rentals to generate (default 300)",
+        help="how many rentals to generate, 1 to 100,000 (default 300)",
     )
     p.add_argument("--seed", type=int, default=0, metavar="S", help="random seed (default 0)")
     p.set_defaults(run=run)

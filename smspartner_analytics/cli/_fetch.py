@@ -28,10 +28,15 @@ from smspartner_analytics.cli._common import (
 if TYPE_CHECKING:
     from smspartner_analytics.fetch import FetchResult
 
-from smspartner_analytics.cli._common import Parents, Subparsers, non_negative_float, positive_int
+from smspartner_analytics.cli._common import Parents, Subparsers, int_between, number_between
 from smspartner_analytics.core.config import DEFAULT_RATE, DEFAULT_WORKERS
 
-__all__ = ["register", "run"]
+__all__ = ["MAX_RATE", "MAX_WORKERS", "MIN_RATE", "register", "run"]
+
+#: Bounds of --workers and --rate (a thread per worker; a rate below MIN_RATE waits for days).
+MAX_WORKERS = 64
+MIN_RATE = 0.001
+MAX_RATE = 10_000.0
 
 
 def register(sub: Subparsers, parents: Parents) -> None:
@@ -61,17 +66,18 @@ def register(sub: Subparsers, parents: Parents) -> None:
     )
     p.add_argument(
         "--workers",
-        type=positive_int,
+        type=int_between(1, MAX_WORKERS),
         default=None,
         metavar="N",
-        help=f"requests in flight at once (default {DEFAULT_WORKERS})",
+        help=f"requests in flight at once, 1 to {MAX_WORKERS} (default {DEFAULT_WORKERS})",
     )
     p.add_argument(
         "--rate",
-        type=non_negative_float,
+        type=number_between(MIN_RATE, MAX_RATE, zero="no cap"),
         default=None,
         metavar="R",
-        help=f"requests per second at most; 0 means no cap (default {DEFAULT_RATE:g})",
+        help=f"requests per second at most, {MIN_RATE} to {MAX_RATE:,.0f}; 0 means no cap "
+        f"(default {DEFAULT_RATE:g})",
     )
     p.add_argument(
         "--refresh", action="store_true", help="ask again for every token, final answers included"

@@ -12,11 +12,15 @@ from smspartner_analytics.cli._common import (
     Parents,
     Subparsers,
     fraction,
-    non_negative_float,
-    positive_int,
+    int_between,
+    number_between,
 )
 
-__all__ = ["register", "run"]
+__all__ = ["MAX_LATENCY_MS", "MAX_RENTALS", "register", "run"]
+
+#: Bounds of the sandbox's numeric options (the rentals are generated in memory).
+MAX_RENTALS = 1_000_000
+MAX_LATENCY_MS = 60_000.0
 
 
 def _usage(base_url: str, tokens_out: str | None) -> str:
@@ -43,21 +47,27 @@ def register(sub: Subparsers, parents: Parents) -> None:
     p.add_argument(
         "--host", default="127.0.0.1", help="loopback address to bind (default 127.0.0.1)"
     )
-    p.add_argument("--port", type=int, default=0, metavar="N", help="port (default: a free one)")
+    p.add_argument(
+        "--port",
+        type=int_between(0, 65_535),
+        default=0,
+        metavar="N",
+        help="port, 0 to 65535 (default 0: a free one)",
+    )
     p.add_argument(
         "--rentals",
-        type=positive_int,
+        type=int_between(1, MAX_RENTALS),
         default=300,
         metavar="N",
-        help="how many rentals to generate (default 300)",
+        help=f"how many rentals to generate, 1 to {MAX_RENTALS:,} (default 300)",
     )
     p.add_argument("--seed", type=int, default=0, metavar="S", help="random seed (default 0)")
     p.add_argument(
         "--latency-ms",
-        type=non_negative_float,
+        type=number_between(0, MAX_LATENCY_MS),
         default=0.0,
         metavar="L",
-        help="added latency per request in milliseconds",
+        help=f"added latency per request in milliseconds, 0 to {MAX_LATENCY_MS:,.0f}",
     )
     p.add_argument(
         "--fault-rate",
@@ -68,7 +78,7 @@ def register(sub: Subparsers, parents: Parents) -> None:
     )
     p.add_argument(
         "--advance-seconds",
-        type=non_negative_float,
+        type=number_between(0.001, 86_400, zero="rentals that stay still"),
         default=0.0,
         metavar="S",
         help="move each rental one status step every S seconds (times a pace drawn from the "
