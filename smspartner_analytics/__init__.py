@@ -36,6 +36,9 @@ _LAZY: dict[str, str] = {
     "fetch_statuses": "fetch",
     "FetchResult": "fetch",
     "FetchInterrupted": "fetch",
+    "watch": "watching",
+    "WatchResult": "watching",
+    "WatchInterrupted": "watching",
     "Frames": "frames.dtypes",
     "DataWarning": "frames.coercion",
     "flatten": "frames.flattening",
@@ -91,6 +94,9 @@ if _typing.TYPE_CHECKING:  # pragma: no cover - the lazy names, for type checker
     from smspartner_analytics.simulator.server import sandbox as sandbox
     from smspartner_analytics.store.db import Store as Store
     from smspartner_analytics.store.tokens import read_tokens as read_tokens
+    from smspartner_analytics.watching import WatchInterrupted as WatchInterrupted
+    from smspartner_analytics.watching import WatchResult as WatchResult
+    from smspartner_analytics.watching import watch as watch
     from smspartner_analytics.widgets import Dashboard as Dashboard
     from smspartner_analytics.widgets import dashboard as dashboard
     from smspartner_analytics.workspace import Workspace as Workspace

@@ -22,6 +22,7 @@ LAYERS: dict[str, int] = {
     "fetch": 3,
     "analysis": 3,
     "leadtimes": 3,
+    "watching": 3,
     "workspace": 3,
     **dict.fromkeys(["plots", "leadtime_plots", "report", "widgets", "demo", "cli", "__main__"], 4),
 }

@@ -206,6 +206,13 @@ def test_every_public_name_works(tmp_path: Path, monkeypatch: pytest.MonkeyPatch
             assert result.succeeded == 5
             interrupted = s.FetchInterrupted(result)
             assert interrupted.result is result
+            watched = s.watch(
+                entries, store=store, api_key="k", base_url=url, every=0.01, max_duration=0.05,
+                progress=False, rate=None, _min_interval=0.01,
+            )  # fmt: skip
+            assert isinstance(watched, s.WatchResult)
+            assert watched.stopped in ("all_final", "max_duration")
+            assert s.WatchInterrupted(watched).result is watched
             frames = s.load_frames(store)
         with s.open_workspace(
             tmp_path / "store.sqlite", api_key="k", base_url=url, quiet=True

@@ -8,6 +8,7 @@ parsers, so ``--store`` and ``--quiet`` read the same everywhere.
 from __future__ import annotations
 
 import argparse
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Protocol
@@ -19,9 +20,11 @@ __all__ = [
     "EXIT_INTERRUPTED",
     "EXIT_OK",
     "EXIT_PARTIAL",
+    "EXIT_PENDING",
     "EXIT_USAGE",
     "Parents",
     "Subparsers",
+    "duration",
     "fraction",
     "int_between",
     "make_parents",
@@ -36,6 +39,7 @@ EXIT_USAGE = 2  # bad options or input files (argparse uses 2 as well)
 EXIT_PARTIAL = 3  # fetch: some tokens got no answer from the API after retries (rerun later)
 EXIT_AUTH = 4  # the API key is missing or refused
 EXIT_DISK_FULL = 5  # the disk holding the store is full (what was saved before is kept)
+EXIT_PENDING = 6  # fetch --watch: --max-duration ran out with rentals still pending
 EXIT_INTERRUPTED = 130  # Ctrl-C
 
 
@@ -135,3 +139,21 @@ def number_between(low: float, high: float, *, zero: str = "") -> Callable[[str]
 
     parse.__name__ = "number"
     return parse
+
+
+_DURATION = re.compile(r"(?:(\d+(?:\.\d+)?)d)?(?:(\d+(?:\.\d+)?)h)?(?:(\d+(?:\.\d+)?)m)?"
+                       r"(?:(\d+(?:\.\d+)?)s?)?")  # fmt: skip
+
+
+def duration(text: str) -> float:
+    """Seconds from ``90``, ``90s``, ``5m``, ``1h30m``, ``6h`` or ``1d``."""
+    match = _DURATION.fullmatch(text.strip().lower())
+    if not text.strip() or match is None or not any(match.groups()):
+        raise argparse.ArgumentTypeError(
+            f"{text!r} is not a duration: write it like 90s, 5m, 1h30m or 6h"
+        )
+    days, hours, minutes, seconds = (float(g) if g else 0.0 for g in match.groups())
+    total = days * 86400 + hours * 3600 + minutes * 60 + seconds
+    if total <= 0:
+        raise argparse.ArgumentTypeError(f"{text!r} must be more than zero")
+    return total

@@ -23,9 +23,13 @@ from smspartner_analytics.cli._common import (
     EXIT_INTERRUPTED,
     EXIT_OK,
     EXIT_PARTIAL,
+    EXIT_PENDING,
+    EXIT_USAGE,
+    duration,
 )
 
 if TYPE_CHECKING:
+    from smspartner_analytics.core.schema import TokenEntry
     from smspartner_analytics.fetch import FetchResult
 
 from smspartner_analytics.cli._common import Parents, Subparsers, int_between, number_between
@@ -50,7 +54,10 @@ def register(sub: Subparsers, parents: Parents) -> None:
             "the store. The API key comes from SMSPARTNER_API_KEY or a .env file, never from "
             "the command line. Exit codes: 0 every token answered, 3 some tokens got no answer "
             "after retries (run again), 4 the key is missing or refused, 5 the disk holding the "
-            "store is full (answers saved so far are kept), 2 bad input."
+            "store is full (answers saved so far are kept), 6 --watch stopped at --max-duration "
+            "with rentals still pending, 2 bad input, 130 Ctrl-C (answers so far are kept). "
+            "With --watch, rounds repeat every --every until every rental is final (failed, "
+            "downloaded or not found), one line per round."
         ),
     )
     p.add_argument(
@@ -83,6 +90,36 @@ def register(sub: Subparsers, parents: Parents) -> None:
         "--refresh", action="store_true", help="ask again for every token, final answers included"
     )
 
+    w = p.add_argument_group("watching")
+    w.add_argument(
+        "--watch",
+        action="store_true",
+        help="ask again, round after round, for the rentals that are not final yet, "
+        "until all are; one line per round (ready, pending, what changed)",
+    )
+    w.add_argument(
+        "--every",
+        type=duration,
+        default=None,
+        metavar="DURATION",
+        help="time from one round's start to the next, like 30s, 5m or 1h "
+        "(default 5m; at least 10s, to stay polite to the API)",
+    )
+    w.add_argument(
+        "--max-duration",
+        type=duration,
+        default=None,
+        metavar="DURATION",
+        help="stop watching after this long, like 45m or 6h (default 6h); exit code 6 when "
+        "rentals are still pending then",
+    )
+    w.add_argument(
+        "--until",
+        choices=("final", "ready"),
+        default="final",
+        help="stop when every rental is final (default), or already when every one is "
+        "ready or final",
+    )
     p.set_defaults(run=run)
 
 
@@ -96,6 +133,11 @@ def run(args: argparse.Namespace) -> int:
         entries = read_tokens(args.tokens_file)
     for warning in caught:
         print(f"Warning: {warning.message}", file=sys.stderr)
+    if args.watch:
+        return _run_watch(args, entries)
+    if args.every is not None or args.max_duration is not None:
+        print("--every and --max-duration only apply with --watch.", file=sys.stderr)
+        return EXIT_USAGE
     try:
         result = fetch_statuses(
             entries,
@@ -137,6 +179,63 @@ def run(args: argparse.Namespace) -> int:
         print(f"Most frequent reason: {_main_reason(result)}", file=sys.stderr)
         return EXIT_PARTIAL
     return EXIT_OK
+
+
+def _run_watch(args: argparse.Namespace, entries: list[TokenEntry]) -> int:
+    """``fetch --watch``: rounds until every rental is final; one line per round on stdout."""
+    from smspartner_analytics.fetch import FetchDiskFull
+    from smspartner_analytics.watching import (
+        DEFAULT_EVERY,
+        DEFAULT_MAX_DURATION,
+        MIN_INTERVAL,
+        WatchInterrupted,
+        watch,
+    )
+
+    if args.refresh:
+        print("--refresh cannot be combined with --watch (final answers never change).",
+              file=sys.stderr)  # fmt: skip
+        return EXIT_USAGE
+    every = DEFAULT_EVERY if args.every is None else args.every
+    if every < MIN_INTERVAL:
+        print(f"--every must be at least {MIN_INTERVAL:g}s, to stay polite to the API.",
+              file=sys.stderr)  # fmt: skip
+        return EXIT_USAGE
+    try:
+        result = watch(
+            entries,
+            store=args.store,
+            base_url=args.base_url,
+            workers=args.workers or DEFAULT_WORKERS,
+            rate=DEFAULT_RATE if args.rate is None else args.rate,
+            every=every,
+            max_duration=DEFAULT_MAX_DURATION if args.max_duration is None else args.max_duration,
+            until=args.until,
+            progress=False,
+            on_round=lambda done: print(done.line(), flush=True),
+        )
+    except WatchInterrupted as stop:
+        print(stop.result.summary())
+        print(
+            f"Interrupted: every answer so far is saved in {stop.result.store_path}; run the "
+            "same command again to go on watching.",
+            file=sys.stderr,
+        )
+        _leave_if_requests_hang()
+        return EXIT_INTERRUPTED
+    except FetchDiskFull as full:
+        print(f"StoreFullError: {full}", file=sys.stderr)
+        return EXIT_DISK_FULL
+    print(result.summary())
+    print(f"Store: {result.store_path}")
+    if result.stopped == "auth_failed":
+        print(
+            "AuthenticationError: the API refused the key: set SMSPARTNER_API_KEY in the "
+            "environment or a .env file, then run again.",
+            file=sys.stderr,
+        )
+        return EXIT_AUTH
+    return EXIT_PENDING if result.stopped == "max_duration" else EXIT_OK
 
 
 def _main_reason(result: FetchResult) -> str:

@@ -38,6 +38,7 @@ import socket
 import threading
 import time
 from collections import Counter
+from collections.abc import Callable
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
@@ -118,7 +119,8 @@ class SandboxServer:
     ``fault_rate`` answers that share of ordinary requests with a random transient fault;
     ``api_key`` (None: any non-empty key) is the only key accepted; ``advance_every=N`` moves a
     rental one status step every N requests for it (0: never); ``advance_seconds=S`` moves each
-    rental one step every S seconds times its pace (0: never). The socket is bound (and
+    rental one step every S seconds times its pace (0: never), seconds read from ``clock``
+    (tests pass their own to move time by hand). The socket is bound (and
     ``base_url`` known) at construction; ``start()``/``stop()`` serve without a ``with``.
     """
 
@@ -134,6 +136,7 @@ class SandboxServer:
         port: int = 0,
         advance_every: int = 0,
         advance_seconds: float = 0.0,
+        clock: Callable[[], float] = time.monotonic,
     ) -> None:
         shown_host = f"[{host}]" if ":" in host else host
         if not is_loopback_url(f"http://{shown_host}/"):
@@ -149,7 +152,8 @@ class SandboxServer:
         if not advance_seconds >= 0.0:
             raise ConfigurationError(f"advance_seconds must be 0 or more, not {advance_seconds}.")
         self.advance_seconds = advance_seconds
-        self._started = time.monotonic()
+        self._clock = clock
+        self._started = clock()
         self._api_key = api_key
         self._rentals = generate_rentals(rentals, seed)
         self._by_token = {r.token: r for r in self._rentals}
@@ -181,7 +185,7 @@ class SandboxServer:
 
     def start(self) -> SandboxServer:
         """Serve in a daemon thread; returns self (time-based statuses count from here)."""
-        self._started = time.monotonic()
+        self._started = self._clock()
         self._thread = threading.Thread(
             target=self._httpd.serve_forever,
             kwargs={"poll_interval": 0.05},
@@ -309,7 +313,7 @@ class SandboxServer:
         if self.advance_every > 0:
             return (count - 1) // self.advance_every
         if self.advance_seconds > 0:
-            elapsed = time.monotonic() - self._started
+            elapsed = self._clock() - self._started
             return int(elapsed / (self.advance_seconds * rental_pace(self.seed, rental.token)))
         return 0
 
