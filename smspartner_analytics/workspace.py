@@ -12,8 +12,8 @@ Settings resolve exactly as the CLI resolves them (``core.config``): argument > 
 
 - A key: a ``Client`` on the API (or the base URL set), and the store at the store path (created
   empty when missing; ``refresh()`` or ``fetch_statuses`` fills it).
-- No key, and a store exists: that store, read as it is (``client`` is None, ``refresh()`` says a
-  key is needed).
+- No key, and a store exists: that store, opened read-only and read as it is (``client`` is
+  None, ``refresh()`` says a key is needed).
 - No key and a store path set (argument, ``SMSPARTNER_STORE``) that does not exist: ``StoreError``.
 - No key and no store: the built-in sandbox starts in this process, a temporary store is filled
   from it, and one line says so. The sandbox and the temporary folder go away on ``close()``.
@@ -112,8 +112,8 @@ class Workspace:
     def describe(self) -> str:
         """One line: the store, how many tokens it holds, sandbox or API (never the key)."""
         tokens = len(self.store.tokens())
-        answered = len(self.store.latest_records())
-        where = f"Store {self.store_path}: {tokens:,} tokens ({answered:,} answered)"
+        answers = self.store.count_answers()
+        where = f"Store {self.store_path}: {tokens:,} tokens, {answers:,} answers kept"
         if self.is_sandbox:
             return (
                 f"{where}; running against the built-in sandbox at {self.base_url} "
@@ -182,7 +182,8 @@ def open_workspace(
         return Workspace(opened, client=client, is_sandbox=False, base_url=url)
     if path.is_file():
         shown = resolve_setting(ENV_BASE_URL, base_url, dotenv=dotenv)
-        return Workspace(Store(path), client=None, is_sandbox=False, base_url=shown)
+        opened = Store(path, read_only=True)  # nothing to write without a key; works on any mount
+        return Workspace(opened, client=None, is_sandbox=False, base_url=shown)
     if resolve_setting(ENV_STORE, None if store is None else str(store), dotenv=dotenv):
         raise StoreError(
             f"No store at {path} and no API key to fill one: check the path, or set "

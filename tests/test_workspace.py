@@ -92,6 +92,7 @@ def test_no_key_and_a_store_reads_the_store(
         assert ws.client is None
         assert len(ws.frames().rentals) == 5
         assert "no API key" in ws.describe()
+        assert ws.store.read_only  # nothing to write without a key
         with pytest.raises(sa.ConfigurationError, match="SMSPARTNER_API_KEY"):
             ws.refresh()
     assert sandbox_url.server.request_count() == 0
