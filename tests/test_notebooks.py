@@ -279,3 +279,26 @@ def test_the_chart_check_fails_on_overlapping_and_cut_labels() -> None:
     with pytest.raises(AssertionError, match="cut by the figure edge"):
         exec(CHART_CHECK, {})  # noqa: S102
     plt.close("all")
+
+
+def test_quickstart_fetches_a_tokens_file_only_when_asked(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, fake_key: str
+) -> None:
+    """With a key: FETCH=False asks nothing; FETCH=True with TOKENS_FILE asks for those tokens
+    into the user's store (not a temporary one)."""
+    (path,) = [p for p in NOTEBOOKS if p.stem == "01-quickstart"]
+    store = tmp_path / "mine.sqlite"
+    with sandbox(rentals=10, seed=5, api_key=fake_key) as url:
+        monkeypatch.setenv("SMSPARTNER_API_KEY", fake_key)
+        monkeypatch.setenv("SMSPARTNER_BASE_URL", url)
+        url.server.write_tokens_csv(tmp_path / "tokens.csv")
+        params = {"STORE": str(store), "TOKENS_FILE": str(tmp_path / "tokens.csv")}
+        printed = run_in_process(path, tmp_path, {**params, "FETCH": False})
+        assert url.server.request_count() == 0
+        assert "Reading the store as it is" in printed
+        printed = run_in_process(path, tmp_path, {**params, "FETCH": True})
+        assert url.server.request_count() == 10
+    assert "10 tokens: 10 asked" in printed
+    assert fake_key not in printed
+    with sa.Store(store) as opened:
+        assert len(opened.latest_records()) == 10
