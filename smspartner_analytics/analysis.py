@@ -12,11 +12,11 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Final
 
-import numpy as np
 import pandas as pd
 
 from smspartner_analytics.core.errors import InputError
 from smspartner_analytics.core.schema import RENTAL_COLUMNS
+from smspartner_analytics.frames.arrays import safe_divide
 from smspartner_analytics.frames.dtypes import STATUS_DTYPE
 
 __all__ = [
@@ -63,11 +63,7 @@ def _require(frame: pd.DataFrame, columns: Sequence[str], what: str) -> None:
 
 def _ratio(num: pd.Series, den: pd.Series) -> pd.Series:
     """num / den as float64, missing (not infinite) where den is 0 or missing."""
-    n = num.to_numpy(dtype="float64", na_value=np.nan)
-    d = den.to_numpy(dtype="float64", na_value=np.nan)
-    out = np.full(len(n), np.nan)
-    np.divide(n, d, out=out, where=d > 0)
-    return pd.Series(out, index=num.index, dtype="float64")
+    return pd.Series(safe_divide(num, den), index=num.index, dtype="float64")
 
 
 def spend_by(rentals: pd.DataFrame, by: str | Sequence[str] = "category") -> pd.DataFrame:

@@ -18,6 +18,7 @@ from matplotlib.ticker import FuncFormatter, MaxNLocator
 
 from smspartner_analytics import analysis
 from smspartner_analytics.core.numbers import money
+from smspartner_analytics.frames.arrays import labelled_ids
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
@@ -306,15 +307,7 @@ def _edge_label(ax: Axes, x: float, y: float, text: str) -> None:
 
 def _group_labels(table: pd.DataFrame, by: str) -> list[str]:
     """``"CSP+ (102)"`` when a ``<by>_label`` column names the id, else the id itself."""
-    label_column = f"{by}_label"
-    ids = ["(none)" if pd.isna(v) or str(v) == "" else str(v) for v in table[by]]
-    if label_column not in table.columns:
-        return ids
-    names = table[label_column]
-    return [
-        f"{name} ({ident})" if isinstance(name, str) and name and name != ident else ident
-        for name, ident in zip(names, ids, strict=True)
-    ]
+    return labelled_ids(table[by], table.get(f"{by}_label"))
 
 
 def _month_label(value: object) -> str:

@@ -25,6 +25,7 @@ import pandas as pd
 from smspartner_analytics.core.errors import ConfigurationError, SMSPartnerError
 from smspartner_analytics.core.numbers import money
 from smspartner_analytics.core.schema import RENTAL_COLUMNS, STATUS_LABELS, TERMINAL_STATUSES
+from smspartner_analytics.frames.arrays import MISSING_ID, labelled_ids
 from smspartner_analytics.frames.dtypes import Frames
 from smspartner_analytics.report.charts import CHARTS, render
 
@@ -46,7 +47,7 @@ REFRESH_TOOLTIP = "Refresh needs a store and a client: dashboard(frames, store=.
 FILTER_COLUMNS = ("status", "category", "interest", "sexe")
 #: A metadata column with more distinct values than this is not offered as a filter.
 MAX_OPTIONS = 50
-NONE_OPTION = "(none)"
+NONE_OPTION = MISSING_ID
 TABLE_COLUMNS = ("token", "status", "category_label", "interest_label", "quantity", "cost_total")
 #: The dashboard shows the report's charts (``report.charts``) this much smaller.
 CHART_SCALE = 0.8
@@ -351,13 +352,9 @@ def _options(frame: pd.DataFrame, name: str) -> list[tuple[str, str]]:
     values = sorted({NONE_OPTION if pd.isna(v) else str(v) for v in column})
     if name == "status":
         values = [s for s in STATUS_LABELS if s in values]
-    labels: dict[str, str] = {}
-    label_column = f"{name}_label"
-    if label_column in frame.columns:
-        for ident, label in zip(column, frame[label_column], strict=True):
-            if isinstance(label, str) and label and not pd.isna(ident) and label != str(ident):
-                labels[str(ident)] = f"{label} ({ident})"
-    return [(labels.get(v, v), v) for v in values]
+    named = labelled_ids(column, frame.get(f"{name}_label"))
+    shown = dict(zip(labelled_ids(column), named, strict=True))
+    return [(shown.get(v, v), v) for v in values]
 
 
 def _isin(column: pd.Series, values: Sequence[str]) -> pd.Series:

@@ -19,6 +19,7 @@ from typing import Final
 import numpy as np
 import pandas as pd
 
+from smspartner_analytics.frames.arrays import relabel_categories
 from smspartner_analytics.frames.dtypes import TEXT, TIMESTAMP
 
 __all__ = [
@@ -258,11 +259,7 @@ def to_category(
     if not lower:
         return raw
     # normalise the few distinct values, not every row: then merge what became equal
-    names = [str(c).strip().lower() for c in raw.categories]
-    unique = list(dict.fromkeys(names))
-    position = {name: i for i, name in enumerate(unique)}
-    remap = np.array([position[name] for name in names] + [-1], dtype=np.int64)
-    return pd.Categorical.from_codes(remap[raw.codes], categories=pd.Index(unique, dtype="str"))
+    return relabel_categories(raw, lambda category: str(category).strip().lower(), dtype="str")
 
 
 def describe(value: object) -> str | None:

@@ -20,6 +20,7 @@ import pandas as pd
 
 from smspartner_analytics.core.labels import Labels, load_labels
 from smspartner_analytics.core.schema import normalise_status
+from smspartner_analytics.frames.arrays import relabel_categories, safe_divide
 from smspartner_analytics.frames.coercion import (
     Problems,
     describe,
@@ -39,7 +40,7 @@ from smspartner_analytics.frames.dtypes import (
     empty_frame,
 )
 
-__all__ = ["Collector", "build_frames", "coverage", "paused_gc", "shortfall"]
+__all__ = ["Collector", "build_frames", "paused_gc", "shortfall"]
 
 
 @contextmanager
@@ -221,11 +222,7 @@ def _statuses_slow(raw: Sequence[Any]) -> list[tuple[str, int | None, str | None
 
 def _labelled(ids: pd.Categorical, labels: Labels, kind: str) -> pd.Categorical:
     """Labels of a categorical of ids (unknown ids shown as themselves), computed per category."""
-    names = [labels.label(kind, str(cat)) for cat in ids.categories]
-    unique = list(dict.fromkeys(names))
-    index = {name: i for i, name in enumerate(unique)}
-    remap = np.array([index[name] for name in names] + [-1], dtype=np.int64)  # code -1 stays -1
-    return pd.Categorical.from_codes(remap[ids.codes], categories=pd.Index(unique, dtype=object))
+    return relabel_categories(ids, lambda category: labels.label(kind, str(category)))
 
 
 def _rentals_frame(raw: _Raw, labels: Labels, problems: Problems) -> pd.DataFrame:
@@ -271,7 +268,7 @@ def _localisations_frame(raw: _Raw, problems: Problems) -> pd.DataFrame:
             "volume_desired": desired,
             "volume_available": available,
             "shortfall": shortfall(desired, available),
-            "coverage": coverage(desired, available),
+            "coverage": safe_divide(available, desired),
         },
         columns=list(LOCALISATION_DTYPES),
     )
@@ -287,16 +284,6 @@ def shortfall(
         diff = np.where(d > a, d - a, 0)
     mask = np.asarray(desired.isna() | available.isna()) | (diff < 0)
     return pd.arrays.IntegerArray(diff, mask)
-
-
-def coverage(desired: pd.arrays.IntegerArray, available: pd.arrays.IntegerArray) -> np.ndarray:
-    """available / desired as float64; missing (NaN, not infinite) when desired is 0 or missing."""
-    d = desired.to_numpy(dtype="float64", na_value=np.nan)
-    a = available.to_numpy(dtype="float64", na_value=np.nan)
-    out = np.full(len(d), np.nan)
-    ok = d > 0
-    np.divide(a, d, out=out, where=ok)
-    return out
 
 
 def _errors_frame(raw: _Raw, problems: Problems) -> pd.DataFrame:
