@@ -143,7 +143,9 @@ def test_excel_mode_format(tmp_path: Path) -> None:
     first = lines[1].split(";")
     assert first[7] == "06200"  # identifiers stay text
     assert (first[13], first[14]) == ("0,900", "0,090")
-    assert ";60200,60300;" in lines[2]  # comma list kept as one cell
+    assert ';"60200,60300";' in lines[2]  # comma list quoted: French Excel reads 2200.602 else
+    assert ';"12,5";' in lines[2]  # decimal-looking text quoted too
+    assert ";'+33 6 00;" in lines[2]  # other text unquoted
     assert ";1234,500;" in lines[2]
     assert '"Paris; été"' in lines[1]
     locs = (tmp_path / "volume_by_location.csv").read_text(encoding="utf-8-sig").splitlines()

@@ -2,15 +2,17 @@
 
 Plain mode: UTF-8, ``,`` separator, ``.`` decimals, ISO 8601 timestamps. Excel mode (French Excel):
 UTF-8 with BOM, ``;`` separator, decimal commas, money with its three decimals (``0,900``).
-Identifiers are written as the text they are (``06200`` keeps its zero). Text cells starting with
-``= + - @``, tab or CR get a leading ``'`` so a spreadsheet never runs them; numeric columns are
-left alone. ``read_csv`` reads such a file back with the declared dtypes.
+Identifiers are written as the text they are (``06200`` keeps its zero); in Excel mode, text
+with a decimal-looking comma (``02200,60200``) is quoted as well as text with a ``;``.
+Text cells starting with ``= + - @``, tab or CR get a leading ``'`` so a spreadsheet never runs
+them; numeric columns are left alone. ``read_csv`` reads such a file back with the declared dtypes.
 """
 
 from __future__ import annotations
 
 import csv
 import os
+import re
 import uuid
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
@@ -21,7 +23,7 @@ import numpy as np
 import pandas as pd
 
 from smspartner_analytics.core.redaction import redact
-from smspartner_analytics.frames.dtypes import MONEY_COLUMNS, TIMESTAMP
+from smspartner_analytics.frames.dtypes import MONEY_COLUMNS, TIMESTAMP, is_text_column
 
 __all__ = [
     "FORMULA_STARTS",
@@ -31,6 +33,11 @@ __all__ = [
     "read_csv",
     "write_csv",
 ]
+
+#: Characters that make a CSV field need quotes.
+_MUST_QUOTE: Final = ';"\r\n'
+#: A comma between digits: French Excel would read the text as a decimal number.
+_DECIMAL_COMMA: Final = re.compile(r"\d,\d")
 
 #: Text cells starting with one of these are prefixed with ``'`` (CSV injection).
 FORMULA_STARTS: Final[tuple[str, ...]] = ("=", "+", "-", "@", "\t", "\r")
@@ -99,13 +106,29 @@ def atomic_path(path: Path) -> Iterator[Path]:
         tmp.unlink(missing_ok=True)
 
 
+def _excel_field(value: str, text: bool) -> str:
+    """One ``;``-separated cell: quoted when it holds ``;``, a quote or a line break, and (text
+    only) when it holds a decimal-looking comma such as ``02200,60200`` or ``12,5``."""
+    if any(ch in value for ch in _MUST_QUOTE) or (text and _DECIMAL_COMMA.search(value)):
+        return '"' + value.replace('"', '""') + '"'
+    return value
+
+
 def _write_rows(fh: IO[str], frame: pd.DataFrame, excel: bool, secrets: list[str]) -> None:
-    writer = csv.writer(
-        fh, delimiter=";" if excel else ",", lineterminator="\r\n" if excel else "\n"
-    )
-    writer.writerow([neutralise(str(c)) for c in frame.columns])
+    header = [neutralise(str(c)) for c in frame.columns]
     columns = [format_column(frame[c], excel=excel, secrets=secrets) for c in frame.columns]
-    writer.writerows(zip(*columns, strict=True))
+    if not excel:
+        writer = csv.writer(fh, delimiter=",", lineterminator="\n")
+        writer.writerow(header)
+        writer.writerows(zip(*columns, strict=True))
+        return
+    # csv.writer cannot force quotes on chosen fields only (QUOTE_STRINGS is Python 3.12+ and
+    # every field here is a str), so the Excel dialect is joined here with the same rules.
+    text = [is_text_column(frame[c]) for c in frame.columns]
+    fh.write(";".join(_excel_field(v, True) for v in header) + "\r\n")
+    for row in zip(*columns, strict=True):
+        cells = (_excel_field(v, t) for v, t in zip(row, text, strict=True))
+        fh.write(";".join(cells) + "\r\n")
 
 
 def write_csv(

@@ -148,11 +148,9 @@ def summarise(
     """The summary of the report ``tables`` (``tables.report_tables``), times shown in ``zone``."""
     zone = zone or report_zone()
     rentals, errors = tables["rentals.csv"], tables["errors.csv"]
-    localities = tables["localisations.csv"]
     quantity, spend = _total(rentals, "quantity"), _total(rentals, "cost_total")
-    desired = _total(localities, "volume_desired")
-    available = _total(localities, "volume_available")
     volume = tables["volume_by_location.csv"]
+    desired, obtained = _total(volume, "volume_desired"), _total(volume, "volume_obtained")
     short = volume[volume["shortfall"].fillna(0) > 0] if "shortfall" in volume else volume
     facts = [
         Fact("Rentals", len(rentals), "int"),
@@ -160,9 +158,10 @@ def summarise(
         Fact("Contacts billed", round(quantity), "int"),
         Fact("Spend", spend, "money"),
         Fact("Average cost per contact", _ratio(spend, quantity), "unit_money"),
-        Fact("Contacts asked for (all localities)", round(desired), "int"),
-        Fact("Contacts available (as answered)", round(available), "int"),
-        Fact("Shortfall (asked for, not available)", round(_total(localities, "shortfall")), "int"),
+        Fact("Contacts asked for", round(desired), "int"),
+        Fact("Contacts obtainable (asked for and available)", round(obtained), "int"),
+        Fact("Shortfall (asked for, not available)", round(_total(volume, "shortfall")), "int"),
+        Fact("Share obtainable", _ratio(obtained, desired), "ratio"),
         Fact("Localities short of contacts", len(short), "int"),
         Fact(f"Data as of ({zone.name})", _latest(tables, zone), "datetime"),
         Fact(f"Report written ({zone.name})", _now(zone), "datetime"),

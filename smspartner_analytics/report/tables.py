@@ -32,7 +32,7 @@ CSV_FILES: Final[tuple[str, ...]] = (
     "status_summary.csv",
 )
 #: Ratios (1.0 = 100 %): shown as percentages.
-RATIO_COLUMNS: Final[frozenset[str]] = frozenset({"coverage"})
+RATIO_COLUMNS: Final[frozenset[str]] = frozenset({"coverage", "share_obtained"})
 #: Money per contact: shown with three decimals (``0.090``), other money with two.
 UNIT_MONEY_COLUMNS: Final[frozenset[str]] = frozenset({"cost_unit", "cost_per_contact"})
 

@@ -10,7 +10,7 @@ Written with XlsxWriter (directly, not through ``DataFrame.to_excel``, to choose
   autofilter on, column widths from the content.
 
 Cells: counts are numbers (``#,##0``); money a number with a € format (two decimals, three for
-per-contact costs); ratios a number with a percent format (``26.6`` shows as ``2,660.0%``);
+per-contact costs); ratios a number with a percent format (``0.85`` shows as ``85.0%``);
 timestamps real Excel date-times, converted to the report's zone (Excel has no zones: the
 header says which, e.g. ``fetched_at (Europe/Paris)``); tokens, zip codes, locations and every
 other text a text cell (``@`` format, leading zeros kept); a missing value an empty cell. Text is
@@ -217,9 +217,9 @@ def _charts(
     spend = tables["spend_by_category.csv"]
     status = tables["status_summary.csv"]
     top = min(len(volume), CHART_TOP)
-    vol = _chart(book, f"Contacts asked for vs available (top {top} by shortfall)", "contacts",
+    vol = _chart(book, f"Contacts asked for vs obtainable (top {top} by shortfall)", "contacts",
                  _FORMATS[locale]["int"])  # fmt: skip
-    for column, colour in (("volume_desired", "#9ecae1"), ("volume_available", "#3182bd")):
+    for column, colour in (("volume_desired", "#9ecae1"), ("volume_obtained", "#3182bd")):
         vol.add_series({
             "name": column.replace("_", " "),
             "categories": _range("volume_by_location", volume, "location", top),
