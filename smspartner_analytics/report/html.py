@@ -26,9 +26,9 @@ import pandas as pd
 
 from smspartner_analytics.core.numbers import Locale, count, money, percent
 from smspartner_analytics.core.redaction import redact
+from smspartner_analytics.report.columns import Kind, column_kind
 from smspartner_analytics.report.csvfiles import atomic_path
 from smspartner_analytics.report.summary import Fact, Summary, to_local
-from smspartner_analytics.report.tables import Kind, column_kind
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
