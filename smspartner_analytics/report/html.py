@@ -52,26 +52,28 @@ main { max-width: 62rem; margin: 0 auto; padding: 1rem; }
 h1 { font-size: 1.5rem; margin: 0 0 .25rem; }
 h2 { font-size: 1.15rem; margin: 1.75rem 0 .5rem; border-bottom: 1px solid var(--line); }
 .meta { color: var(--muted); margin: 0 0 1rem; overflow-wrap: anywhere; }
-dl.facts { display: grid; grid-template-columns: repeat(auto-fill, minmax(13rem, 1fr));
+dl.facts { display: grid; grid-template-columns: repeat(auto-fill, minmax(9.5rem, 1fr));
   gap: .5rem; margin: 0; }
 dl.facts div { border: 1px solid var(--line); border-radius: 6px; padding: .45rem .6rem; }
+dl.facts div.wide { grid-column: 1 / -1; }
 dl.facts dt { color: var(--muted); font-size: .8rem; }
-dl.facts dd { margin: 0; font-size: 1.1rem; font-weight: 600; overflow-wrap: anywhere; }
-figure { margin: 1rem 0; }
-figure svg { width: 100%; height: auto; display: block; }
+dl.facts dd { margin: 0; font-size: 1.05rem; font-weight: 600; overflow-wrap: anywhere; }
+figure { margin: 1rem 0; overflow-x: auto; }
+figure svg { width: 100%; min-width: 34rem; height: auto; display: block; }
 figcaption { color: var(--muted); font-size: .85rem; }
 .scroll { overflow-x: auto; }
 table { border-collapse: collapse; min-width: 100%; font-size: .9rem; }
 th, td { padding: .3rem .5rem; border-bottom: 1px solid var(--line); text-align: left;
   white-space: nowrap; }
 th { background: #f0f4f8; }
-td.num { text-align: right; font-variant-numeric: tabular-nums; }
+th.num, td.num { text-align: right; font-variant-numeric: tabular-nums; }
 td.text { white-space: normal; overflow-wrap: anywhere; max-width: 28rem; }
 @page { size: A4; margin: 12mm; }
 @media print {
   body { font-size: 10pt; }
   main { max-width: none; padding: 0; }
-  .scroll { overflow: visible; }
+  .scroll, figure { overflow: visible; }
+  figure svg { min-width: 0; }
   figure, table, dl.facts div { break-inside: avoid; }
   h2 { break-after: avoid; }
 }
@@ -115,8 +117,8 @@ def _table(frame: pd.DataFrame, summary: Summary, secrets: list[str]) -> str:
         kind = column_kind(frame[name])
         series = to_local(frame[name], summary.zone) if kind == "datetime" else frame[name]
         label = f"{name} ({summary.zone.name})" if kind == "datetime" else str(name)
-        head.append(f"<th scope=col>{_e(redact(label, secrets))}</th>")
         css = "text" if kind == "text" else "num"
+        head.append(f'<th scope="col" class="{css}">{_e(redact(label, secrets))}</th>')
         cells = []
         for raw in series.astype(object).where(series.notna(), None).tolist():
             if isinstance(raw, pd.Timestamp):
@@ -185,7 +187,8 @@ def render_html(
     hidden = [s for s in secrets or [] if s]
     locale = summary.locale
     facts = "".join(
-        f"<div><dt>{_e(f.label)}</dt><dd>{_e(redact(_fact(f, locale), hidden)) or '-'}</dd></div>"
+        f"<div{' class=wide' if f.kind == 'text' else ''}><dt>{_e(f.label)}</dt>"
+        f"<dd>{_e(redact(_fact(f, locale), hidden)) or '-'}</dd></div>"
         for f in summary.facts
     )
     charts = "".join(
