@@ -1,4 +1,5 @@
-"""`smspartner-analytics report [--store PATH] --out DIR [--excel] [--labels CSV]`."""
+"""`smspartner-analytics report [--store PATH] --out DIR [--excel] [--labels CSV] [--locale fr]
+[--xlsx] [--html] [--no-csv] [--timezone ZONE]`."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ import warnings
 from smspartner_analytics.cli._common import Parents, Subparsers
 from smspartner_analytics.core.config import resolve_store_path
 from smspartner_analytics.core.errors import StoreError
+from smspartner_analytics.core.numbers import LOCALES
 
 __all__ = ["register", "run"]
 
@@ -18,8 +20,12 @@ def register(sub: Subparsers, parents: Parents) -> None:
     p = sub.add_parser(
         "report",
         parents=[parents.store],
-        help="write CSV reports (and charts) from the store",
-        description="Write rentals, localisations, errors and aggregate CSVs, and charts as PNG.",
+        help="write the report (CSV, charts; --xlsx workbook, --html page) from the store",
+        description=(
+            "Write rentals, localisations, errors and aggregate CSVs, and charts as PNG; with "
+            "--xlsx an Excel workbook (the way to open the data in Excel), with --html a one-file "
+            "page to read or email."
+        ),
     )
     p.add_argument("--out", required=True, metavar="DIR", help="folder to write the report to")
     p.add_argument(
@@ -28,6 +34,33 @@ def register(sub: Subparsers, parents: Parents) -> None:
         help="CSV for French Excel: UTF-8 with BOM, ';' separator, decimal commas",
     )
     p.add_argument("--labels", metavar="CSV", help="extra labels (kind,id,label) to use")
+    p.add_argument(
+        "--locale",
+        choices=LOCALES,
+        default="en",
+        help="how money and numbers read in charts: en (€1,234.50, default) or fr (1 234,50 €)",
+    )
+    p.add_argument(
+        "--xlsx",
+        action="store_true",
+        help="also write report.xlsx: typed cells, a Summary sheet, native Excel charts",
+    )
+    p.add_argument(
+        "--html",
+        action="store_true",
+        help="also write report.html: summary, charts and main tables in one offline file",
+    )
+    p.add_argument(
+        "--no-csv",
+        dest="csv",
+        action="store_false",
+        help="do not write the CSV files (with --xlsx or --html)",
+    )
+    p.add_argument(
+        "--timezone",
+        metavar="ZONE",
+        help="zone of the times in --xlsx and --html, e.g. Europe/Paris (default: this computer's)",
+    )
 
     p.set_defaults(run=run)
 
@@ -50,7 +83,17 @@ def run(args: argparse.Namespace) -> int:
     for warning in caught:
         print(f"Warning: {warning.message}", file=sys.stderr)
     frames = load_frames(path, labels=labels)
-    written = write_report(frames, args.out, excel=args.excel)
+    written = write_report(
+        frames,
+        args.out,
+        excel=args.excel,
+        csv=args.csv,
+        xlsx=args.xlsx,
+        html=args.html,
+        locale=args.locale,
+        source=path,
+        timezone=args.timezone,
+    )
     for file in written:
         print(file)
     print(

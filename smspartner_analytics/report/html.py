@@ -1,7 +1,7 @@
 """``report.html``: the summary, three charts and the tables that matter, in one offline file.
 
-Everything is inside the file: the style sheet, the charts as inline SVG (drawn by
-:mod:`smspartner_analytics.plots` on their own ``Figure``, text kept as text), no script, no
+Everything is inside the file: the style sheet, the charts of ``report.charts`` as inline SVG
+(each on its own ``Figure``, text kept as text), no script, no
 font, image or link to fetch. A Content-Security-Policy forbids scripts and outside requests,
 and every text from the API, the labels or the tokens' metadata goes through ``html.escape``:
 a campaign named ``<script>`` is shown, not run. The page reads on a phone (tables scroll
@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import io
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from datetime import datetime
 from html import escape
 from pathlib import Path
@@ -26,12 +26,13 @@ import pandas as pd
 
 from smspartner_analytics.core.numbers import Locale, count, money, percent
 from smspartner_analytics.core.redaction import redact
+from smspartner_analytics.report.charts import CHARTS, render
 from smspartner_analytics.report.columns import Kind, column_kind
 from smspartner_analytics.report.csvfiles import atomic_path
 from smspartner_analytics.report.summary import Fact, Summary, to_local
 
 if TYPE_CHECKING:
-    from matplotlib.axes import Axes
+    from matplotlib.figure import Figure
 
     from smspartner_analytics.frames.dtypes import Frames
 
@@ -39,7 +40,7 @@ __all__ = ["CHART_IDS", "HTML_FILE", "render_html", "write_html"]
 
 HTML_FILE: Final = "report.html"
 #: The ``id`` of each chart's ``<figure>``.
-CHART_IDS: Final[tuple[str, ...]] = ("chart-volume", "chart-spend", "chart-status")
+CHART_IDS: Final[tuple[str, ...]] = tuple(f"chart-{c.name}" for c in CHARTS)
 _ERROR_ROWS: Final = 15
 _CSP: Final = "default-src 'none'; style-src 'unsafe-inline'; img-src data:"
 
@@ -138,30 +139,21 @@ def _table(frame: pd.DataFrame, summary: Summary, secrets: list[str]) -> str:
     )  # fmt: skip
 
 
-def _svg(draw: Callable[[Axes], object]) -> str:
+def _svg(figure: Figure) -> str:
     """One chart as inline SVG markup, without the XML prologue and doctype (no outside DTD)."""
     import matplotlib as mpl
-    from matplotlib.figure import Figure
 
-    fig = Figure(figsize=(9, 5), layout="constrained")
-    draw(fig.subplots())
     buffer = io.StringIO()
     with mpl.rc_context({"svg.fonttype": "none", "svg.hashsalt": "smspartner-analytics"}):
-        fig.savefig(buffer, format="svg", metadata={"Date": None, "Creator": None})
+        figure.savefig(buffer, format="svg", metadata={"Date": None, "Creator": None})
     text = buffer.getvalue()
     text = text[text.index("<svg") :]
     return re.sub(r"<metadata>.*?</metadata>", "", text, flags=re.DOTALL)
 
 
 def _charts(frames: Frames) -> list[tuple[str, str, str]]:
-    from smspartner_analytics.plots import plot_spend, plot_status, plot_volume
-
-    return [
-        (CHART_IDS[0], "Contacts asked for vs available, by locality",
-         _svg(lambda ax: plot_volume(frames.localisations, ax=ax))),
-        (CHART_IDS[1], "Spend per category", _svg(lambda ax: plot_spend(frames.rentals, ax=ax))),
-        (CHART_IDS[2], "Rentals per status", _svg(lambda ax: plot_status(frames.rentals, ax=ax))),
-    ]  # fmt: skip
+    """(figure id, caption, SVG) for each chart of ``report.charts``."""
+    return [(f"chart-{c.name}", c.title, _svg(render(c, frames))) for c in CHARTS]
 
 
 def _errors(errors: pd.DataFrame) -> pd.DataFrame:
