@@ -30,6 +30,7 @@ BENCHMARKS = (
     "bench_fetch",
     "bench_client_overhead",
     "bench_flatten",
+    "bench_store",
     "bench_ratelimit",
     "bench_memory",
     "bench_startup",

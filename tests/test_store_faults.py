@@ -15,7 +15,7 @@ from mounts import read_only_view, small_tmpfs
 from smspartner_analytics.core.errors import ReadOnlyStoreError, StoreError, StoreFullError
 from smspartner_analytics.core.schema import AnswerRecord, Outcome, TokenEntry
 from smspartner_analytics.frames.flattening import load_frames
-from smspartner_analytics.store.db import SCHEMA_VERSION, Store
+from smspartner_analytics.store.db import _ADD_NEW_ROW, SCHEMA_VERSION, Store
 
 T0 = datetime(2025, 3, 1, 12, 0, tzinfo=UTC)
 
@@ -166,3 +166,20 @@ def test_broken_metadata_names_the_token(tmp_path: Path) -> None:
     with pytest.raises(StoreError, match=r"'bad\.tok'") as info:
         load_frames(path)
     assert "\n" not in str(info.value)
+
+
+def test_record_finds_a_new_tokens_position_through_the_index(tmp_path: Path) -> None:
+    path = tmp_path / "s.sqlite"
+    Store(path).close()
+    with sqlite3.connect(path) as db:  # a store written before the index existed
+        db.execute("DROP INDEX tokens_position")
+    with Store(path) as store:  # opening it writable adds the index back
+        db = store._db()
+        plan = " ".join(
+            str(row[-1]) for row in db.execute("EXPLAIN QUERY PLAN " + _ADD_NEW_ROW, ("t", "x"))
+        )
+        assert "tokens_position" in plan
+        assert "SCAN tokens" not in plan
+        store.record(ok("first"))
+        store.record(ok("second"))
+        assert store.tokens() == ["first", "second"]
