@@ -29,6 +29,7 @@ from smspartner_analytics.cli._common import (
 )
 
 if TYPE_CHECKING:
+    from smspartner_analytics.client.http import Client
     from smspartner_analytics.core.schema import TokenEntry
     from smspartner_analytics.fetch import FetchResult
 
@@ -89,6 +90,13 @@ def register(sub: Subparsers, parents: Parents) -> None:
     p.add_argument(
         "--refresh", action="store_true", help="ask again for every token, final answers included"
     )
+    p.add_argument(
+        "--format",
+        choices=("json", "xml"),
+        default="json",
+        help="the form the API answers in: json (default) or its positional xml form, read "
+        "into the same data (answers are stored as received)",
+    )
 
     w = p.add_argument_group("watching")
     w.add_argument(
@@ -139,16 +147,16 @@ def run(args: argparse.Namespace) -> int:
         print("--every and --max-duration only apply with --watch.", file=sys.stderr)
         return EXIT_USAGE
     try:
-        result = fetch_statuses(
-            entries,
-            store=args.store,
-            base_url=args.base_url,
-            workers=args.workers or DEFAULT_WORKERS,
-            rate=DEFAULT_RATE if args.rate is None else args.rate,
-            refresh=args.refresh,
-            progress=not args.quiet and sys.stderr.isatty(),
-            errors="ignore",
-        )
+        with _new_client(args) as client:
+            result = fetch_statuses(
+                entries,
+                client=client,
+                store=args.store,
+                workers=args.workers or DEFAULT_WORKERS,
+                refresh=args.refresh,
+                progress=not args.quiet and sys.stderr.isatty(),
+                errors="ignore",
+            )
     except FetchInterrupted as stop:
         print(stop.result.summary())
         print(
@@ -181,6 +189,18 @@ def run(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _new_client(args: argparse.Namespace) -> Client:
+    """The client of this run: key from the environment or .env, options from the command."""
+    from smspartner_analytics.client.http import Client
+
+    return Client(
+        base_url=args.base_url,
+        rate=DEFAULT_RATE if args.rate is None else args.rate,
+        workers=args.workers or DEFAULT_WORKERS,
+        answer_format=args.format,
+    )
+
+
 def _run_watch(args: argparse.Namespace, entries: list[TokenEntry]) -> int:
     """``fetch --watch``: rounds until every rental is final; one line per round on stdout."""
     from smspartner_analytics.fetch import FetchDiskFull
@@ -202,18 +222,20 @@ def _run_watch(args: argparse.Namespace, entries: list[TokenEntry]) -> int:
               file=sys.stderr)  # fmt: skip
         return EXIT_USAGE
     try:
-        result = watch(
-            entries,
-            store=args.store,
-            base_url=args.base_url,
-            workers=args.workers or DEFAULT_WORKERS,
-            rate=DEFAULT_RATE if args.rate is None else args.rate,
-            every=every,
-            max_duration=DEFAULT_MAX_DURATION if args.max_duration is None else args.max_duration,
-            until=args.until,
-            progress=False,
-            on_round=lambda done: print(done.line(), flush=True),
-        )
+        with _new_client(args) as client:
+            result = watch(
+                entries,
+                client=client,
+                store=args.store,
+                workers=args.workers or DEFAULT_WORKERS,
+                every=every,
+                max_duration=(
+                    DEFAULT_MAX_DURATION if args.max_duration is None else args.max_duration
+                ),
+                until=args.until,
+                progress=False,
+                on_round=lambda done: print(done.line(), flush=True),
+            )
     except WatchInterrupted as stop:
         print(stop.result.summary())
         print(

@@ -17,6 +17,7 @@ from email.message import Message
 from typing import Any
 
 from smspartner_analytics.client.transport import Failure
+from smspartner_analytics.client.xmlanswer import XMLShapeError, looks_like_xml, parse_xml_answer
 from smspartner_analytics.core.errors import (
     APIError,
     AuthenticationError,
@@ -102,6 +103,20 @@ def _api_object(text: str) -> dict[str, Any] | None:
     return None
 
 
+def _parsed(raw: RawAnswer, text: str) -> tuple[dict[str, Any] | None, XMLShapeError | None]:
+    """The API's answer from JSON or, when the body is XML (``_format=xml``), from the XML form.
+
+    Returns ``(data, None)``, or ``(None, why)`` for XML that is not an answer of the expected
+    shape (never a guessed mapping), or ``(None, None)`` for anything else (HTML pages included).
+    """
+    if raw.is_html or not looks_like_xml(text):
+        return _api_object(text), None
+    try:
+        return parse_xml_answer(text), None
+    except XMLShapeError as problem:
+        return None, problem
+
+
 def _code(value: object) -> int | None:
     if isinstance(value, int) and not isinstance(value, bool):
         return value
@@ -163,13 +178,19 @@ def interpret(
             f"The API answered HTTP {status} (a redirect) for token {token!r}; redirects are not "
             f"followed: check the base URL {base_url}.", reason=f"HTTP {status} redirect", **kw
         )  # fmt: skip
-    data = _api_object(text)
+    data, xml_problem = _parsed(raw, text)
     if data is not None and data["success"] is False:
         raise api_error(
             data, token=token, http_status=status, attempts=attempts, body=text, secrets=secrets
         )
     if data is not None and 200 <= status < 300:
         return data, text
+    if 200 <= status < 300 and xml_problem is not None:
+        raise ResponseParseError(
+            f"The XML answer for token {token!r} is not the API's answer ({xml_problem.reason}): "
+            f"{xml_problem.excerpt!r}; kept for diagnosis.",
+            reason="XML answer of an unexpected shape", **kw,
+        )  # fmt: skip
     if 200 <= status < 300:
         what = "an HTML page" if raw.is_html else "not the API's JSON"
         raise ResponseParseError(

@@ -41,7 +41,7 @@ import random
 import socket
 import time
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Final, Literal
 from urllib.parse import quote
 
 import requests
@@ -60,12 +60,23 @@ from smspartner_analytics.core.config import (
 from smspartner_analytics.core.errors import ConfigurationError, RequestError
 from smspartner_analytics.core.redaction import REDACTED, redact_url
 
-__all__ = ["MAX_BODY_BYTES", "Client", "RetryPolicy", "StatusResponse", "install_log_redaction"]
+__all__ = [
+    "ANSWER_FORMATS",
+    "MAX_BODY_BYTES",
+    "AnswerFormat",
+    "Client",
+    "RetryPolicy",
+    "StatusResponse",
+    "install_log_redaction",
+]
 
 logger = logging.getLogger(__name__)
 
 #: Bodies larger than this are not the API's JSON: refused without reading them whole.
 MAX_BODY_BYTES = 1024 * 1024
+#: The forms the API answers in: its JSON (default) or its positional XML (``_format=xml``).
+AnswerFormat = Literal["json", "xml"]
+ANSWER_FORMATS: Final[tuple[str, ...]] = ("json", "xml")
 _CHUNK = 64 * 1024
 #: Loggers of urllib3 that print request lines (with the query string).
 _URLLIB3_LOGGERS = (
@@ -128,6 +139,8 @@ class Client:
     backoff, Retry-After cap, total wait, per-attempt deadline); ``rate`` caps requests per
     second across threads (None/0: no cap); ``workers`` sizes the connection pool (and so caps
     requests in flight); answers above ``max_body_bytes`` are refused unread.
+    ``answer_format="xml"`` asks the API for its XML form (``_format=xml``) and reads it, by
+    position, into the same dict as the JSON form (``client.xmlanswer``).
     """
 
     def __init__(
@@ -141,6 +154,7 @@ class Client:
         workers: int = DEFAULT_WORKERS,
         session: requests.Session | None = None,
         max_body_bytes: int = MAX_BODY_BYTES,
+        answer_format: AnswerFormat = "json",
     ) -> None:
         self._api_key = resolve_api_key(api_key)
         self.base_url = resolve_base_url(base_url)
@@ -149,6 +163,11 @@ class Client:
         self.timeout = timeout
         self.workers = workers
         self.max_body_bytes = max_body_bytes
+        if answer_format not in ANSWER_FORMATS:
+            raise ConfigurationError(
+                f"answer_format must be one of {', '.join(ANSWER_FORMATS)}, not {answer_format!r}."
+            )
+        self.answer_format = answer_format
         try:
             self.limiter = RateLimiter(rate)
         except ValueError:
@@ -174,8 +193,9 @@ class Client:
         return session
 
     def __repr__(self) -> str:
+        shown_format = ", answer_format='xml'" if self.answer_format == "xml" else ""
         return (
-            f"Client(base_url={self.base_url!r}, apiKey={REDACTED}, "
+            f"Client(base_url={self.base_url!r}, apiKey={REDACTED}{shown_format}, "
             f"attempts={self.retry.attempts}, rate={self.limiter.configured_rate}, "
             f"workers={self.workers})"
         )
@@ -250,6 +270,8 @@ class Client:
     def _send(self, token: str) -> RawAnswer:
         """One attempt; never raises for network trouble (the failure comes back as data)."""
         params = {"apiKey": self._api_key, "token": token}
+        if self.answer_format == "xml":
+            params["_format"] = "xml"
         deadline = time.monotonic() + self.retry.attempt_deadline
         try:
             response = self._session.get(

@@ -17,6 +17,7 @@ from typing import Final, Protocol
 
 import pandas as pd
 
+from smspartner_analytics.client.xmlanswer import load_answer_text, parse_xml_answer
 from smspartner_analytics.core.errors import StoreError
 from smspartner_analytics.core.labels import Labels
 from smspartner_analytics.core.schema import RENTAL_COLUMNS, STATUS_BY_CODE, AnswerRecord, Outcome
@@ -39,19 +40,43 @@ _EMPTY: Final[Mapping[str, object]] = {}
 def flatten(
     answers: Iterable[object], *, labels: Labels | None = None, fetched_at: datetime | None = None
 ) -> Frames:
-    """Turn parsed API answers (dicts, as the API sends them) into typed ``Frames``.
+    """Turn API answers into typed ``Frames``.
 
-    One ``rentals`` row per success answer, one ``localisations`` row per ``details_localisation``
-    entry, one ``errors`` row per other answer. ``fetched_at`` (UTC) fills the ``fetched_at``
-    columns; ``labels`` defaults to ``load_labels()``. Never raises on the answers' shape.
+    Each answer is a parsed dict (as the API sends it), or a saved answer: its text (``str`` or
+    ``bytes``, JSON or the API's XML form) or the ``Path`` of a file holding it. One ``rentals``
+    row per success answer, one ``localisations`` row per ``details_localisation`` entry, one
+    ``errors`` row per other answer (a saved answer that cannot be read says why, quoting it).
+    ``fetched_at`` (UTC) fills the ``fetched_at`` columns; ``labels`` defaults to
+    ``load_labels()``. Never raises on the answers' shape.
     """
     with paused_gc():
         columns = Collector()
         for answer in answers:
+            if isinstance(answer, (str, bytes, os.PathLike)):
+                saved, problem = _saved_answer(answer)
+                if problem is not None:
+                    columns.add_error(None, None, problem, None, None, fetched_at)
+                    continue
+                answer = saved
             columns.add_answer(answer, None, fetched_at)
         frames = build_frames(columns, labels)
         del columns  # freed by reference counting, before the collector is back on
     return frames
+
+
+def _saved_answer(item: str | bytes | os.PathLike[str]) -> tuple[object, str | None]:
+    """(answer, None) from saved text or a saved file, or (None, why it cannot be read)."""
+    where = ""
+    if isinstance(item, os.PathLike):
+        where = f" ({Path(item).name})"
+        try:
+            item = Path(item).read_bytes()
+        except OSError as exc:
+            return None, f"saved answer{where} cannot be read: {exc.strerror or exc}"
+    try:
+        return load_answer_text(item), None
+    except (ValueError, RecursionError) as exc:
+        return None, f"saved answer{where} is not an API answer: {exc}"
 
 
 class StoreLike(Protocol):
@@ -101,8 +126,9 @@ def _load(store: StoreLike, labels: Labels | None) -> Frames:
                 rec.reason, rec.persistent,
             )  # fmt: skip
             continue
+        body = rec.body or ""
         try:
-            answer = loads(rec.body or "")
+            answer = parse_xml_answer(body) if body[:1] == "<" else loads(body)
         except (ValueError, RecursionError):
             columns.add_error(
                 rec.token, None, _BAD_BODY, rec.http_status, rec.attempts, rec.fetched_at
