@@ -1,4 +1,4 @@
-"""Secrets (reliability.md 12-14): a unique fake key through every failure path, then a byte scan.
+"""Secrets (docs/reliability.md): a unique fake key through every failure path, then a byte scan.
 
 ``test_the_key_appears_nowhere_on_any_failure_path`` runs the Client through every kind of failure
 (the key refused, HTTP 401/403/429/5xx, HTML, truncated and huge bodies, resets, a hanging server,
@@ -220,7 +220,7 @@ def test_the_key_appears_nowhere_on_any_failure_path(
     assert hay.leaks(fake_key) == []
 
 
-# -- repository hygiene (reliability.md 14) ---------------------------------------------------
+# -- repository hygiene (docs/reliability.md, Secrets) -----------------------------------------
 
 
 def _git(repo: Path, *args: str) -> None:

@@ -1,4 +1,7 @@
-"""One redaction helper for every message, repr, log record and file (reliability.md #12)."""
+"""One redaction helper for every message, repr, log record and file.
+
+The promise it serves: docs/reliability.md, Secrets.
+"""
 
 from __future__ import annotations
 

@@ -2,7 +2,7 @@
 
 ``Collector`` walks answers in plain Python and appends raw values to per-column lists;
 ``build_frames`` turns each list into its declared dtype with one vectorised conversion
-(``coerce``), derives ``shortfall`` and ``coverage``, labels the ids and emits at most one
+(``coercion``), derives ``shortfall`` and ``coverage``, labels the ids and emits at most one
 ``DataWarning`` per column. Used by ``flatten`` and ``load_frames``.
 """
 

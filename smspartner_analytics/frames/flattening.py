@@ -3,7 +3,7 @@
 ``flatten`` never raises on the shape of an answer: an answer that is not a success, or a success
 without a ``location`` object, becomes a row of ``errors``; values that cannot be typed become
 missing, with one ``DataWarning`` per column naming the column and the tokens. The work is one pass
-in plain Python collecting column lists, then one vectorised conversion per column (``tables``).
+in plain Python collecting column lists, then one vectorised conversion per column (``engine``).
 """
 
 from __future__ import annotations

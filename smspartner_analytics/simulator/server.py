@@ -217,7 +217,7 @@ class SandboxServer:
 
     @property
     def rentals(self) -> list[Rental]:
-        """The generated rentals (see ``sandbox_data.Rental``)."""
+        """The generated rentals (see ``simulator.data.Rental``)."""
         return list(self._rentals)
 
     def request_count(self, token: str | None = None) -> int:

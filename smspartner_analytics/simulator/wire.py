@@ -1,4 +1,4 @@
-"""How the sandbox writes answers, good and bad, on the wire (the grammar is in ``sandbox_faults``).
+"""How the sandbox writes answers, good and bad, on the wire (grammar: ``simulator.faults``).
 
 Every function takes the request handler and writes one complete (or deliberately broken)
 HTTP/1.1 answer.
