@@ -74,8 +74,9 @@ def test_tokens_without_an_api_answer_exit_3(
         "1 tokens got no answer after retries: run the same command again to ask them "
         "(final answers are not asked again)."
     )
-    assert reason.startswith("Most frequent reason: The answer for token 'fault-html' is an HTML")
-    assert reason.endswith("(1 of 1 tokens)")
+    assert reason == (
+        "Most frequent reason: HTML page, not the API's JSON (1 of 1 tokens, e.g. 'fault-html')"
+    )
 
 
 def test_missing_key_exits_4_before_creating_the_store(

@@ -21,6 +21,7 @@ __all__ = [
     "EXIT_OK",
     "EXIT_PARTIAL",
     "EXIT_PENDING",
+    "EXIT_PERSISTENT",
     "EXIT_USAGE",
     "Parents",
     "Subparsers",
@@ -40,6 +41,7 @@ EXIT_PARTIAL = 3  # fetch: some tokens got no answer from the API after retries 
 EXIT_AUTH = 4  # the API key is missing or refused
 EXIT_DISK_FULL = 5  # the disk holding the store is full (what was saved before is kept)
 EXIT_PENDING = 6  # fetch --watch: --max-duration ran out with rentals still pending
+EXIT_PERSISTENT = 7  # fetch: the only failures left repeat identically run after run
 EXIT_INTERRUPTED = 130  # Ctrl-C
 
 

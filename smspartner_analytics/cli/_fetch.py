@@ -3,7 +3,9 @@
 Prints the one-line summary and the store path on stdout. Exit codes: 0 every token got an answer
 from the API (data or an API error such as 32), 3 some got no answer after retries (run again),
 4 the key is missing or refused, 5 the disk holding the store is full (what was saved is kept),
-2 bad input, 130 Ctrl-C. The key comes from the environment or ``.env`` only.
+6 ``--watch`` ran out of time, 7 the only failures left are persistent (same failure 3 runs in a
+row; ``--refresh`` asks them), 1 stopped early (TLS failure, wrong base URL), 2 bad input,
+130 Ctrl-C. The key comes from the environment or ``.env`` only.
 """
 
 from __future__ import annotations
@@ -14,16 +16,17 @@ import sys
 import threading
 import time
 import warnings
-from collections import Counter
 from typing import TYPE_CHECKING
 
 from smspartner_analytics.cli._common import (
     EXIT_AUTH,
     EXIT_DISK_FULL,
+    EXIT_ERROR,
     EXIT_INTERRUPTED,
     EXIT_OK,
     EXIT_PARTIAL,
     EXIT_PENDING,
+    EXIT_PERSISTENT,
     EXIT_USAGE,
     duration,
 )
@@ -31,7 +34,6 @@ from smspartner_analytics.cli._common import (
 if TYPE_CHECKING:
     from smspartner_analytics.client.http import Client
     from smspartner_analytics.core.schema import TokenEntry
-    from smspartner_analytics.fetch import FetchResult
 
 from smspartner_analytics.cli._common import Parents, Subparsers, int_between, number_between
 from smspartner_analytics.core.config import DEFAULT_RATE, DEFAULT_WORKERS
@@ -56,7 +58,10 @@ def register(sub: Subparsers, parents: Parents) -> None:
             "the command line. Exit codes: 0 every token answered, 3 some tokens got no answer "
             "after retries (run again), 4 the key is missing or refused, 5 the disk holding the "
             "store is full (answers saved so far are kept), 6 --watch stopped at --max-duration "
-            "with rentals still pending, 2 bad input, 130 Ctrl-C (answers so far are kept). "
+            "with rentals still pending, 7 the only failures left are persistent (the same "
+            "failure on 3 runs in a row: not asked again, listed in errors.csv; --refresh asks "
+            "them), 1 the batch stopped early (TLS failure, or the first answers all failed the "
+            "same way: check the base URL), 2 bad input, 130 Ctrl-C (answers so far are kept). "
             "With --watch, rounds repeat every --every until every rental is final (failed, "
             "downloaded or not found), one line per round."
         ),
@@ -88,7 +93,9 @@ def register(sub: Subparsers, parents: Parents) -> None:
         f"(default {DEFAULT_RATE:g})",
     )
     p.add_argument(
-        "--refresh", action="store_true", help="ask again for every token, final answers included"
+        "--refresh",
+        action="store_true",
+        help="ask again for every token, final answers and persistent failures included",
     )
     p.add_argument(
         "--format",
@@ -133,7 +140,12 @@ def register(sub: Subparsers, parents: Parents) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Run the fetch subcommand; return the exit code."""
-    from smspartner_analytics.fetch import FetchDiskFull, FetchInterrupted, fetch_statuses
+    from smspartner_analytics.fetch import (
+        PERSISTENT_RUNS,
+        FetchDiskFull,
+        FetchInterrupted,
+        fetch_statuses,
+    )
     from smspartner_analytics.store.tokens import read_tokens
 
     with warnings.catch_warnings(record=True) as caught:
@@ -178,14 +190,25 @@ def run(args: argparse.Namespace) -> int:
 
         print(f"AuthenticationError: {auth_message(result)}", file=sys.stderr)
         return EXIT_AUTH
+    if result.stopped:
+        print(f"BatchStoppedError: {result.stopped}", file=sys.stderr)
+        return EXIT_ERROR
     if result.failed:
         print(
             f"{result.failed} tokens got no answer after retries: run the same command again "
             "to ask them (final answers are not asked again).",
             file=sys.stderr,
         )
-        print(f"Most frequent reason: {_main_reason(result)}", file=sys.stderr)
+        print(f"Most frequent reason: {result.main_reason()}", file=sys.stderr)
         return EXIT_PARTIAL
+    if result.persistent:
+        print(
+            f"{result.persistent} tokens failed the same way on {PERSISTENT_RUNS} runs in a row: "
+            "running again will not help, so they are no longer asked (see errors.csv, column "
+            "persistent); --refresh asks them again.",
+            file=sys.stderr,
+        )
+        return EXIT_PERSISTENT
     return EXIT_OK
 
 
@@ -258,19 +281,6 @@ def _run_watch(args: argparse.Namespace, entries: list[TokenEntry]) -> int:
         )
         return EXIT_AUTH
     return EXIT_PENDING if result.stopped == "max_duration" else EXIT_OK
-
-
-def _main_reason(result: FetchResult) -> str:
-    """The commonest failure message of this run, with how many tokens had it."""
-    from smspartner_analytics.fetch import RETRYABLE_OUTCOMES
-
-    reasons = Counter(
-        rec.error_message or rec.outcome
-        for rec in result.records
-        if rec.outcome in RETRYABLE_OUTCOMES
-    )
-    message, count = reasons.most_common(1)[0]
-    return f"{message} ({count} of {result.failed} tokens)"
 
 
 def _leave_if_requests_hang(grace: float = 0.25) -> None:

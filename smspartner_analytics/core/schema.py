@@ -87,7 +87,7 @@ class Outcome(enum.StrEnum):
     OK = "ok"  # success: true with data
     NOT_FOUND = "not_found"  # API code 32: final for the token
     API_ERROR = "api_error"  # any other success: false answer (31, unknown codes)
-    AUTH_ERROR = "auth_error"  # codes 1/10, HTTP 401/403
+    AUTH_ERROR = "auth_error"  # codes 1/10 (in any HTTP status)
     RATE_LIMITED = "rate_limited"  # 429 after retries or Retry-After above the cap
     SERVER_ERROR = "server_error"  # 5xx after retries
     TRANSPORT_ERROR = "transport_error"  # connection/timeout/truncation after retries

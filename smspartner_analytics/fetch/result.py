@@ -1,0 +1,169 @@
+"""What one fetch did: ``FetchResult`` (counts, records, the one-line summary), the exceptions
+that carry a partial result, and the one-line messages of a batch that stopped."""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from smspartner_analytics.core.config import DEFAULT_BASE_URL, ENV_API_KEY, ENV_BASE_URL
+from smspartner_analytics.core.errors import StoreFullError
+from smspartner_analytics.core.schema import AnswerRecord, Outcome
+from smspartner_analytics.fetch.outcomes import PERSISTENT_RUNS, RETRYABLE_OUTCOMES
+
+__all__ = [
+    "FetchDiskFull",
+    "FetchInterrupted",
+    "FetchResult",
+    "auth_message",
+    "tls_message",
+    "wrong_place_message",
+]
+
+
+@dataclass
+class FetchResult:
+    """What one ``fetch_statuses`` run did. ``records`` are this run's answers, in arrival order.
+
+    ``asked``: tokens asked this run · ``skipped``: already final in the store (persistent
+    failures included) · ``succeeded``, ``not_found``, ``api_errors`` (other API refusals, the
+    key's included), ``failed`` (no answer after retries: run again) · ``persistent``: tokens
+    whose failure repeated identically on ``PERSISTENT_RUNS`` runs in a row (marked this run or
+    skipped for it; a rerun will not help, a refresh asks them) · ``not_asked``: left out
+    because the batch stopped early · ``stopped``: the one-line reason when it stopped early
+    (TLS failure, wrong base URL), else None.
+    """
+
+    total: int = 0
+    asked: int = 0
+    skipped: int = 0
+    succeeded: int = 0
+    not_found: int = 0
+    api_errors: int = 0
+    failed: int = 0
+    persistent: int = 0
+    not_asked: int = 0
+    auth_failed: bool = False
+    interrupted: bool = False
+    disk_full: bool = False
+    stopped: str | None = None
+    store_path: Path | None = None
+    records: list[AnswerRecord] = field(default_factory=list, repr=False)
+
+    @property
+    def failed_tokens(self) -> list[str]:
+        """Tokens of this run that got no answer from the API and are worth asking again."""
+        return [r.token for r in self.records if _transient(r)]
+
+    @property
+    def persistent_tokens(self) -> list[str]:
+        """Tokens of this run whose failure was marked persistent."""
+        return [r.token for r in self.records if r.persistent]
+
+    def add(self, rec: AnswerRecord) -> None:
+        """Count one answer of this run."""
+        self.records.append(rec)
+        self.asked += 1
+        if rec.outcome == Outcome.OK:
+            self.succeeded += 1
+        elif rec.outcome == Outcome.NOT_FOUND:
+            self.not_found += 1
+        elif rec.outcome in RETRYABLE_OUTCOMES:
+            if rec.persistent:
+                self.persistent += 1
+            else:
+                self.failed += 1
+        else:
+            self.api_errors += 1
+            self.auth_failed = self.auth_failed or rec.outcome == Outcome.AUTH_ERROR
+
+    def main_reason(self) -> str | None:
+        """The commonest kind of failure among the tokens to ask again, with its share and one
+        example token: ``"HTTP 404 page (12 of 15 tokens, e.g. 'b22b841a')"``."""
+        failures = [r for r in self.records if _transient(r)]
+        if not failures:
+            return None
+        kinds = Counter(r.reason or r.outcome for r in failures)
+        kind, count = kinds.most_common(1)[0]
+        example = next(r.token for r in failures if (r.reason or r.outcome) == kind)
+        return f"{kind} ({count} of {len(failures)} tokens, e.g. {example!r})"
+
+    def summary(self) -> str:
+        """One line: what was asked and what came back."""
+        line = (
+            f"{self.total} tokens: {self.asked} asked, {self.skipped} skipped as final; "
+            f"{self.succeeded} succeeded, {self.not_found} not found, "
+            f"{self.api_errors} API errors, {self.failed} failed"
+        )
+        if self.failed:
+            line += " (run again to retry)"
+        if self.persistent:
+            line += (
+                f", {self.persistent} failing the same way {PERSISTENT_RUNS} runs in a row "
+                "(not asked again until a refresh)"
+            )
+        if self.not_asked:
+            line += f", {self.not_asked} not asked"
+        if self.auth_failed:
+            line += " [API key refused]"
+        elif self.stopped:
+            line += " [stopped early]"
+        elif self.disk_full:
+            line += " [disk full]"
+        elif self.interrupted:
+            line += " [interrupted]"
+        return line + "."
+
+
+def _transient(rec: AnswerRecord) -> bool:
+    return rec.outcome in RETRYABLE_OUTCOMES and not rec.persistent
+
+
+class FetchInterrupted(KeyboardInterrupt):
+    """Ctrl-C during ``fetch_statuses``; ``result`` holds what was saved before it."""
+
+    def __init__(self, result: FetchResult) -> None:
+        super().__init__(result.summary())
+        self.result = result
+
+
+class FetchDiskFull(StoreFullError):
+    """The disk filled up during ``fetch_statuses``; ``result`` counts the answers saved before."""
+
+    def __init__(self, result: FetchResult) -> None:
+        super().__init__(
+            f"Disk full while saving answers: {result.asked} answers of this run are saved in "
+            f"{result.store_path}; free some space and run the same command again."
+        )
+        self.result = result
+
+
+def auth_message(result: FetchResult) -> str:
+    """The one-line message for a refused key: what happened, how to set the key, what is saved."""
+    return (
+        f"The API refused the API key (missing or wrong): set {ENV_API_KEY} in the environment "
+        f"or in a .env file (working folder or a parent), then run again. The batch stopped after "
+        f"{result.asked} requests; answers so far are saved in {result.store_path}."
+    )
+
+
+def tls_message(base_url: str) -> str:
+    """The one line for a TLS failure, which stops the batch at once."""
+    return (
+        f"TLS failed for {base_url} (certificate not trusted or handshake refused), so no token "
+        "was asked further: either the base URL is wrong, or something on the network "
+        "intercepts TLS (a proxy with its own certificate). Check "
+        f"{ENV_BASE_URL} / --base-url (the API's is {DEFAULT_BASE_URL}) or the network, then "
+        "run again."
+    )
+
+
+def wrong_place_message(base_url: str, count: int, reason: str) -> str:
+    """The one line for a batch whose first answers all failed the same way, none from the API."""
+    first = "the only token" if count == 1 else f"all of the first {count} tokens"
+    return (
+        f"Stopped early: {first} failed the same way at {base_url} ({reason}) and no answer "
+        f"came from the API: check the base URL ({ENV_BASE_URL} or --base-url; the API's is "
+        f"{DEFAULT_BASE_URL}) and that the server is reachable, then run again."
+    )
