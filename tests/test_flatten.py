@@ -22,7 +22,6 @@ from smspartner_analytics.core.schema import (
     TokenEntry,
 )
 from smspartner_analytics.frames.dtypes import (
-    ERROR_DTYPES,
     LOCALISATION_DTYPES,
     RENTAL_DTYPES,
     STATUS_DTYPE,
@@ -170,23 +169,18 @@ def test_missing_file_and_cost_are_missing_values_not_errors() -> None:
 
 
 @pytest.mark.parametrize("location", [..., None, [], "60200", 5])
-def test_success_without_location_object_is_an_error_row(location: object) -> None:
+def test_success_without_location_object_is_a_rental_without_targeting(location: object) -> None:
     frames = flatten([answer(location=location)], fetched_at=AT)
-    assert frames.rentals.empty
-    expected = typed(
-        {
-            "token": ["b22b841a"],
-            "error_code": [None],
-            "error_message": ["success answer without a 'location' object"],
-            "http_status": [None],
-            "attempts": [None],
-            "fetched_at": [AT],
-            "reason": [None],
-            "persistent": [False],
-        },
-        ERROR_DTYPES,
-    )
-    assert_frame_equal(frames.errors, expected)
+    assert frames.errors.empty  # a success is a rental (core.schema.is_rental), never an error
+    assert frames.localisations.empty
+    assert len(frames.rentals) == 1
+    row = frames.rentals.iloc[0]
+    assert row["token"] == "b22b841a"
+    assert row["status"] == "downloaded"
+    for column in ("sexe", "zipcode", "interest", "category", "quantity", "min_age"):
+        assert pd.isna(row[column]), column
+    assert pd.isna(row["cost_total"])
+    assert row["fetched_at"] == AT
 
 
 def test_failed_answers_and_non_objects_are_error_rows() -> None:
@@ -381,26 +375,25 @@ def test_load_frames_from_a_store_like_object() -> None:
     broken = _record("c", 7, http_status=200, body="{not json", attempts=2)
     old_a = _record("a", 1, http_status=200, body=_body("a", 1), status="processing")
     store = FakeStore([ok_a, not_found, broken], [old_a, ok_a, not_found, broken])
-    frames = load_frames(store)
+    with pytest.warns(DataWarning, match=r"1 stored success answer.*'c'"):
+        frames = load_frames(store)
 
     rentals = frames.rentals
-    assert rentals["token"].tolist() == ["a"]
-    assert rentals["status"].tolist() == ["ready"]
-    assert rentals["fetched_at"].tolist() == [pd.Timestamp("2025-03-01T12:05Z")]
+    # a success is a rental (core.schema.is_rental), even when its stored body is damaged
+    assert rentals["token"].tolist() == ["a", "c"]
+    assert rentals["status"].tolist() == ["ready", "unknown"]
+    assert rentals["fetched_at"].tolist()[0] == pd.Timestamp("2025-03-01T12:05Z")
     # metadata after the standard columns; the colliding name gets a prefix
     assert list(rentals.columns) == [*RENTAL_COLUMNS, "campaign", "meta_status"]
     assert rentals[["campaign", "meta_status"]].iloc[0].tolist() == ["=HYPERLINK(1)", "vip"]
     assert rentals["campaign"].dtype == "string"
 
     errors = frames.errors
-    assert errors["token"].tolist() == ["b", "c"]
-    assert errors["error_code"].tolist() == [32, pd.NA]
-    assert errors["error_message"].tolist() == [
-        "Location introuvable",
-        "stored body of a success answer is not valid JSON",
-    ]
-    assert errors["http_status"].tolist() == [200, 200]
-    assert errors["attempts"].tolist() == [1, 2]
+    assert errors["token"].tolist() == ["b"]
+    assert errors["error_code"].tolist() == [32]
+    assert errors["error_message"].tolist() == ["Location introuvable"]
+    assert errors["http_status"].tolist() == [200]
+    assert errors["attempts"].tolist() == [1]
 
     history = frames.history
     assert tuple(history.columns) == HISTORY_COLUMNS

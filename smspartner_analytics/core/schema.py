@@ -26,6 +26,7 @@ __all__ = [
     "AnswerRecord",
     "Outcome",
     "TokenEntry",
+    "is_rental",
     "normalise_status",
 ]
 
@@ -84,7 +85,7 @@ class Outcome(enum.StrEnum):
     frames and the CSV files hold the same plain strings as before.
     """
 
-    OK = "ok"  # success: true with data
+    OK = "ok"  # success: true (a rental: see is_rental), with or without a location object
     NOT_FOUND = "not_found"  # API code 32: final for the token
     API_ERROR = "api_error"  # any other success: false answer (31, unknown codes)
     AUTH_ERROR = "auth_error"  # codes 1/10 (in any HTTP status)
@@ -99,6 +100,19 @@ OUTCOMES: Final[tuple[str, ...]] = tuple(outcome.value for outcome in Outcome)
 #: Outcomes that are a final answer from the API for the token (not asked again by default),
 #: besides an ``ok`` answer whose status is terminal.
 FINAL_OUTCOMES: Final[frozenset[str]] = frozenset({Outcome.NOT_FOUND})
+
+
+def is_rental(outcome: str) -> bool:
+    """Whether a token whose latest answer has this outcome is a *rental* (a rental with data).
+
+    The one definition, used by the fetch summary ("succeeded"), ``flatten``/``load_frames`` (a row
+    of ``rentals``, never of ``errors``), the report's and the dashboard's counts, and
+    ``status_summary``: the API answered ``success: true``, **with or without** a ``location``
+    object (without one, the rental's status is known and its targeting and cost columns are
+    missing). Every other outcome is a token without data (``errors``).
+    """
+    return outcome == Outcome.OK
+
 
 RENTAL_COLUMNS: Final[tuple[str, ...]] = (
     "token",

@@ -9,7 +9,7 @@ from pathlib import Path
 
 from smspartner_analytics.core.config import DEFAULT_BASE_URL, ENV_API_KEY, ENV_BASE_URL
 from smspartner_analytics.core.errors import StoreFullError
-from smspartner_analytics.core.schema import AnswerRecord, Outcome
+from smspartner_analytics.core.schema import AnswerRecord, Outcome, is_rental
 from smspartner_analytics.fetch.outcomes import PERSISTENT_RUNS, RETRYABLE_OUTCOMES
 
 __all__ = [
@@ -27,7 +27,8 @@ class FetchResult:
     """What one ``fetch_statuses`` run did. ``records`` are this run's answers, in arrival order.
 
     ``asked``: tokens asked this run · ``skipped``: already final in the store (persistent
-    failures included) · ``succeeded``, ``not_found``, ``api_errors`` (other API refusals, the
+    failures included) · ``succeeded`` (rentals: success answers, with or without a location,
+    ``core.schema.is_rental``), ``not_found``, ``api_errors`` (other API refusals, the
     key's included), ``failed`` (no answer after retries: run again) · ``persistent``: tokens
     whose failure repeated identically on ``PERSISTENT_RUNS`` runs in a row (marked this run or
     skipped for it; a rerun will not help, a refresh asks them) · ``not_asked``: left out
@@ -65,7 +66,7 @@ class FetchResult:
         """Count one answer of this run."""
         self.records.append(rec)
         self.asked += 1
-        if rec.outcome == Outcome.OK:
+        if is_rental(rec.outcome):
             self.succeeded += 1
         elif rec.outcome == Outcome.NOT_FOUND:
             self.not_found += 1

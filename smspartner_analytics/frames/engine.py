@@ -59,7 +59,7 @@ def paused_gc() -> Iterator[None]:
             gc.enable()
 
 
-_NO_LOCATION: Final = "success answer without a 'location' object"
+_NO_PLACE: Final = (None,) * 6
 _NOT_OBJECT: Final = "answer is not a JSON object"
 _FAILED: Final = "the API answered success: false"
 
@@ -98,7 +98,11 @@ class Collector:
             return
         location = answer.get("location")
         if not _is_map(location):
-            self.add_error(token, None, _NO_LOCATION, http_status, attempts, fetched_at)
+            # Still a rental (core.schema.is_rental): its status is known, its targeting not.
+            file = answer.get("file")
+            phones = file.get("phoneNumbers") if _is_map(file) else None
+            row = (token, answer.get("status"), *_NO_PLACE, None, None, None, phones, fetched_at)
+            self.rental_rows.append(row)
             return
         # one rentals row; the hot path, kept inline (no per-answer method calls). itemgetter
         # reads several keys in one C call; a missing key falls back to .get (missing values).

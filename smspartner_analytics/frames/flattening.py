@@ -1,15 +1,17 @@
 """From API answers to typed frames: ``flatten(answers)`` (pure) and ``load_frames(store)``.
 
-``flatten`` never raises on the shape of an answer: an answer that is not a success, or a success
-without a ``location`` object, becomes a row of ``errors``; values that cannot be typed become
-missing, with one ``DataWarning`` per column naming the column and the tokens. The work is one pass
-in plain Python collecting column lists, then one vectorised conversion per column (``engine``).
+``flatten`` never raises on the shape of an answer: an answer that is not a success becomes a row
+of ``errors``; every success is a rental (``core.schema.is_rental``), a row of ``rentals`` even
+without a ``location`` object; values that cannot be typed become missing, with one
+``DataWarning`` per column naming the column and the tokens. The work is one pass in plain Python
+collecting column lists, then one vectorised conversion per column (``engine``).
 """
 
 from __future__ import annotations
 
 import json
 import os
+import warnings
 from collections.abc import Iterable, Mapping
 from datetime import datetime
 from pathlib import Path
@@ -20,7 +22,12 @@ import pandas as pd
 from smspartner_analytics.client.xmlanswer import load_answer_text, parse_xml_answer
 from smspartner_analytics.core.errors import StoreError
 from smspartner_analytics.core.labels import Labels
-from smspartner_analytics.core.schema import RENTAL_COLUMNS, STATUS_BY_CODE, AnswerRecord, Outcome
+from smspartner_analytics.core.schema import (
+    RENTAL_COLUMNS,
+    STATUS_BY_CODE,
+    AnswerRecord,
+    is_rental,
+)
 from smspartner_analytics.frames.coercion import DataWarning, to_timestamp
 from smspartner_analytics.frames.dtypes import (
     HISTORY_DTYPES,
@@ -90,7 +97,6 @@ class StoreLike(Protocol):
 _NO_STORE: Final = (
     "No store at {}: run `smspartner-analytics fetch TOKENS_FILE` first (or pass --store)."
 )
-_BAD_BODY: Final = "stored body of a success answer is not valid JSON"
 _CODE_BY_STATUS: Final = {name: code for code, name in STATUS_BY_CODE.items()}
 
 
@@ -118,8 +124,9 @@ def load_frames(
 def _load(store: StoreLike, labels: Labels | None) -> Frames:
     columns = Collector()
     loads = json.loads
+    broken: list[str] = []
     for rec in store.latest_records():
-        if rec.outcome != Outcome.OK:
+        if not is_rental(rec.outcome):
             message = rec.error_message or rec.outcome
             columns.add_error(
                 rec.token, rec.error_code, message, rec.http_status, rec.attempts, rec.fetched_at,
@@ -130,11 +137,20 @@ def _load(store: StoreLike, labels: Labels | None) -> Frames:
         try:
             answer = parse_xml_answer(body) if body[:1] == "<" else loads(body)
         except (ValueError, RecursionError):
-            columns.add_error(
-                rec.token, None, _BAD_BODY, rec.http_status, rec.attempts, rec.fetched_at
-            )
-            continue
+            answer = None
+        if not (isinstance(answer, dict) and answer.get("success") is True):
+            # Still a rental (core.schema.is_rental): keep the status the store recorded.
+            broken.append(rec.token)
+            answer = {"success": True, "status": _CODE_BY_STATUS.get(rec.status or "")}
         columns.add_answer(answer, rec.token, rec.fetched_at, rec.http_status, rec.attempts)
+    if broken:
+        shown = ", ".join(repr(t) for t in broken[:5]) + (", ..." if len(broken) > 5 else "")
+        warnings.warn(
+            f"{len(broken)} stored success answer(s) have a body that is not the API's JSON "
+            f"(tokens {shown}): they count as rentals with their stored status only.",
+            DataWarning,
+            stacklevel=3,
+        )
     frames = build_frames(columns, labels)
     del columns  # freed by reference counting, before the collector is back on
     frames.rentals = join_metadata(frames.rentals, store.token_metadata())
