@@ -14,6 +14,7 @@ import pytest
 from smspartner_analytics.core.errors import StoreError
 from smspartner_analytics.core.schema import (
     FINAL_OUTCOMES,
+    STATUS_LABELS,
     TERMINAL_STATUSES,
     AnswerRecord,
     Outcome,
@@ -116,9 +117,30 @@ def test_final_tokens(tmp_path: Path) -> None:
         assert store.pending_tokens(["ready", "gone", "new", "flaky"]) == ["ready", "new", "flaky"]
 
 
-def test_final_sql_matches_schema() -> None:
-    assert {Outcome.NOT_FOUND} == FINAL_OUTCOMES
-    assert {"failed", "downloaded"} == TERMINAL_STATUSES
+def test_final_sql_matches_schema(tmp_path: Path) -> None:
+    """The store's SQL for "final" agrees with the schema's rule for every outcome and status:
+    a final outcome, or ``ok`` with a terminal status, or a persistent failure."""
+    expected: set[str] = set()
+    with Store(tmp_path / "s.sqlite") as store:
+        for outcome in Outcome:
+            for status in (*STATUS_LABELS, None):
+                for persistent in (False, True):
+                    if outcome == Outcome.OK and (status is None or persistent):
+                        continue  # a success always has a status and is never a failure
+                    token = f"{outcome}-{status}-{persistent}"
+                    store.record(
+                        dataclasses.replace(
+                            failed(token, outcome), status=status, persistent=persistent
+                        )
+                    )
+                    if (
+                        outcome in FINAL_OUTCOMES
+                        or (outcome == Outcome.OK and status in TERMINAL_STATUSES)
+                        or persistent
+                    ):
+                        expected.add(token)
+        assert store.final_tokens() == expected
+    assert len(expected) > len(TERMINAL_STATUSES)  # every kind of final answer was made
 
 
 def test_metadata_upsert_keeps_position_and_newest_metadata(tmp_path: Path) -> None:

@@ -180,7 +180,6 @@ def test_refresh_disabled_without_store_and_client() -> None:
 
 
 def test_report_button_writes_filtered_report(tmp_path: Path) -> None:
-    pytest.importorskip("smspartner_analytics.report.writer")
     out = tmp_path / "out"
     board = dashboard(make_frames(), out_dir=out)
     board.set_filter("category", ["103"])
