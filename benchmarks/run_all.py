@@ -34,6 +34,7 @@ BENCHMARKS = (
     "bench_ratelimit",
     "bench_memory",
     "bench_startup",
+    "bench_report",
 )
 ROOT = Path(__file__).resolve().parents[1]
 _RATIO = re.compile(r"\d(?:\.\d+)?x\b|\bx\d|\d%| B/row")
