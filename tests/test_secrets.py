@@ -1,12 +1,15 @@
 """Secrets (docs/reliability.md): a unique fake key through every failure path, then a byte scan.
 
-``test_the_key_appears_nowhere_on_any_failure_path`` runs the Client through every kind of failure
+``test_the_key_appears_nowhere_on_any_failure_path`` uses a key with URL-reserved characters
+(``+ / = & %``), so that a server echoing the request shows it raw, percent-encoded (``quote`` and
+``quote_plus``) or HTML-escaped, and runs the Client through every kind of failure
 (the key refused, HTTP 401/403/429/5xx, HTML, truncated and huge bodies, resets, a hanging server,
 a redirect, a proxy page that echoes the request line with the key, a refused connection), a batch
 through ``fetch_statuses`` into a store, ``load_frames`` and ``write_report``, and the CLI ``fetch``
 and ``report`` as subprocesses with DEBUG logging. It then scans every byte produced: str/repr and
 tracebacks of each exception with its whole chain, each log record (message and args), warnings,
-stdout/stderr, and every file written (the store with its ``-wal`` and ``-shm``, CSVs, PNGs).
+stdout/stderr, and every file written (the store with its ``-wal`` and ``-shm``, CSVs, PNGs), for
+every form of the key (upper- and lower-case percent-escapes included).
 
 The hygiene tests run ``scripts/check-hygiene`` (what CI runs) on a throwaway git repository with a
 tracked ``.env`` or a notebook with outputs, and on this repository.
@@ -25,11 +28,13 @@ import traceback
 import warnings
 from collections.abc import Iterator
 from pathlib import Path
+from urllib.parse import quote_plus
 
 import pytest
 
 from smspartner_analytics.client.http import Client, RetryPolicy
 from smspartner_analytics.core.errors import SMSPartnerError
+from smspartner_analytics.core.redaction import secret_forms
 from smspartner_analytics.fetch import fetch_statuses
 from smspartner_analytics.frames.flattening import load_frames
 from smspartner_analytics.report.writer import write_report
@@ -38,13 +43,15 @@ from smspartner_analytics.store.db import Store
 
 ROOT = Path(__file__).resolve().parents[1]
 FAULTS = [
-    "fault-echo", "fault-429", "fault-429-ra-999", "fault-429-ra-abc-then-ok-1", "fault-500",
-    "fault-503-then-ok-1", "fault-html", "fault-html-502", "fault-truncated", "fault-reset",
-    "fault-badjson", "fault-wrongshape", "fault-huge", "fault-huge-chunked", "fault-hang",
-    "fault-401", "fault-403", "fault-404", "fault-redirect", "fault-code-1", "fault-code-10",
-    "fault-code-31", "fault-code-77", "unknown-token", "",
+    "fault-echo", "fault-echo-raw", "fault-429", "fault-429-ra-999", "fault-429-ra-abc-then-ok-1",
+    "fault-500", "fault-503-then-ok-1", "fault-html", "fault-html-502", "fault-truncated",
+    "fault-reset", "fault-badjson", "fault-wrongshape", "fault-huge", "fault-huge-chunked",
+    "fault-hang", "fault-401", "fault-403", "fault-404", "fault-redirect", "fault-code-1",
+    "fault-code-10", "fault-code-31", "fault-code-77", "unknown-token", "",
 ]  # fmt: skip
-BATCH_FAULTS = ["fault-echo", "fault-html", "fault-500", "fault-truncated", "fault-code-77"]
+BATCH_FAULTS = [
+    "fault-echo", "fault-echo-raw", "fault-html", "fault-500", "fault-truncated", "fault-code-77",
+]  # fmt: skip
 _CLI = (
     "import logging, sys; logging.basicConfig(level=logging.DEBUG); "
     "from smspartner_analytics.cli import main; sys.exit(main())"
@@ -94,8 +101,17 @@ class Haystack:
                     f"log {record.name} exc", "".join(traceback.format_exception(*record.exc_info))
                 )
 
-    def leaks(self, key: str) -> list[str]:
-        return [where for where, data in self.places if key.encode() in data]
+    def leaks(self, key: str, *pieces: str) -> list[str]:
+        """Where any form of ``key`` (raw, escaped, percent-encoded in either hex case) or any of
+        ``pieces`` (parts of it that a half redaction would leave) shows."""
+        forms = set(secret_forms(key)) | set(pieces)
+        forms |= {f.lower() for f in forms if "%" in f} | {f.upper() for f in forms if "%" in f}
+        return [
+            f"{where} ({form})"
+            for where, data in self.places
+            for form in forms
+            if form.encode() in data
+        ]
 
 
 def _client_failures(key: str, hay: Haystack) -> int:
@@ -173,7 +189,10 @@ def _cli(key: str, hay: Haystack, folder: Path) -> None:
     folder.mkdir()
     env = {k: v for k, v in os.environ.items() if not k.startswith("SMSPARTNER_")}
     env["SMSPARTNER_API_KEY"] = key
-    tokens = ["fault-echo", "fault-html", "fault-500-then-ok-1", "fault-code-77", "unknown"]
+    tokens = [
+        "fault-echo", "fault-echo-raw", "fault-html", "fault-500-then-ok-1", "fault-code-77",
+        "unknown",
+    ]  # fmt: skip
     with sandbox(rentals=8, api_key=key) as url:
         (folder / "t.txt").write_text("\n".join([*url.server.tokens, *tokens]), "utf-8")
         commands = [
@@ -204,10 +223,12 @@ def test_the_key_appears_nowhere_on_any_failure_path(
     capsys: pytest.CaptureFixture[str],
 ) -> None:
     caplog.set_level(logging.DEBUG)
+    head, tail = fake_key[:20], fake_key[20:]
+    key = f"{head}+b/c=d&{tail}%f"  # URL-reserved characters: it travels encoded
     hay = Haystack()
-    assert _client_failures(fake_key, hay) >= len(FAULTS) - 2
-    _batch(fake_key, hay, tmp_path / "batch")
-    _cli(fake_key, hay, tmp_path / "cli")
+    assert _client_failures(key, hay) >= len(FAULTS) - 2
+    _batch(key, hay, tmp_path / "batch")
+    _cli(key, hay, tmp_path / "cli")
     out, err = capsys.readouterr()
     hay.text("stdout", out)
     hay.text("stderr", err)
@@ -217,7 +238,9 @@ def test_the_key_appears_nowhere_on_any_failure_path(
     assert any(b"apiKey=***" in data for where, data in hay.places if "fault-echo" in where)
     assert any(where.endswith(".png") for where, _ in hay.places)
     assert any(where.endswith("-wal") for where, _ in hay.places)
-    assert hay.leaks(fake_key) == []
+    # the scan would see each form: the pages echoed the key encoded and raw before redaction
+    assert {quote_plus(key), key} <= set(secret_forms(key))
+    assert hay.leaks(key, tail) == []  # nothing left after the "&" either
 
 
 # -- repository hygiene (docs/reliability.md, Secrets) -----------------------------------------

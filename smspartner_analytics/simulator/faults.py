@@ -28,6 +28,15 @@ kind                   answer
 ``redirect``           HTTP 302 to ``.../location/status?token=redirected`` (count it!)
 ``echo``               HTTP 502, an HTML page quoting the request line (API key included,
                        as a careless proxy would): for testing that kept bodies are redacted
+``echo-raw``           the same, quoting the request target percent-decoded (the raw key),
+                       and the key alone, percent-encoded, without its ``apiKey=``
+``big-<N>``            HTTP 200, a real success with N localities (a national campaign)
+``latin1``             HTTP 200, ``success: false`` code 77 with a French message, sent in
+                       ISO-8859-1 with ``charset=iso-8859-1`` declared
+``slowloris-<MS>``     HTTP 200, a real success whose body comes one byte every MS ms
+                       (headers at once, Content-Length right)
+``headers-cut``        a status line and half a header, then the connection closes
+``dup-length``         HTTP 200 with two Content-Length headers that disagree
 =====================  ==================================================================
 
 Random faults (``fault_rate``) draw from ``RANDOM_FAULTS``: transient ones a client should retry.
@@ -55,7 +64,8 @@ REDIRECT_TARGET = "redirected"
 _GRAMMAR = re.compile(r"^fault-(?P<kind>.+?)(?:-then-ok-(?P<k>\d+))?$")
 _KINDS = re.compile(
     r"^(?:429-ra-.*|[45]\d\d|html(?:-[1-5]\d\d)?|code-\d+|slow-\d+|huge-chunked|"
-    r"truncated|badjson|wrongshape|huge|hang|reset|redirect|echo)$"
+    r"truncated|badjson|wrongshape|huge|hang|reset|redirect|echo|echo-raw|big-\d+|latin1|"
+    r"slowloris-\d+|headers-cut|dup-length)$"
 )
 
 

@@ -12,11 +12,13 @@ import socket
 import struct
 import threading
 import time
+import urllib.parse
 from email.utils import formatdate
 from http.server import BaseHTTPRequestHandler
 from typing import Any, Protocol
 
 from smspartner_analytics.client.xmlanswer import render_xml
+from smspartner_analytics.simulator.data import render_rental, rental_for_token
 from smspartner_analytics.simulator.faults import REDIRECT_TARGET, Fault
 
 __all__ = ["HUGE_BYTES", "send_bytes", "send_fault", "send_json", "send_xml"]
@@ -166,5 +168,80 @@ def _send_body_fault(handler: BaseHTTPRequestHandler, kind: str, server: _Server
         line = html.escape(handler.requestline, quote=False)
         page = f"<html><body><h1>502</h1><p>Upstream failed for {line}</p></body></html>"
         send_bytes(handler, 502, page.encode(), "text/html")
+    else:
+        _send_hostile(handler, kind, server)
+
+
+#: A French API message with accents, for the ``latin1`` fault.
+LATIN1_MESSAGE = "Opération refusée : clé expirée, réessayez à 9 h"
+
+
+def _token(handler: BaseHTTPRequestHandler) -> str:
+    query = urllib.parse.parse_qs(urllib.parse.urlsplit(handler.path).query)
+    return query.get("token", [""])[0]
+
+
+def big_rental(token: str, localities: int) -> dict[str, Any]:
+    """A real success for ``token`` with ``localities`` entries (postcodes 00000, 00001, ...)."""
+    answer = render_rental(rental_for_token(token))
+    answer["location"]["details_localisation"] = [
+        {"Type": "cp", "Location": f"{i:05d}", "VolumeDesired": 10 + i % 7, "Volume": 20 + i % 11}
+        for i in range(localities)
+    ]
+    return answer
+
+
+def _send_hostile(handler: BaseHTTPRequestHandler, kind: str, server: _Server) -> None:
+    """The faults of real networks: raw echoes, big and foreign answers, slow and broken wires."""
+    if kind == "echo-raw":
+        target = urllib.parse.unquote_plus(handler.path)
+        query = urllib.parse.parse_qs(urllib.parse.urlsplit(handler.path).query)
+        key = query.get("apiKey", [""])[0]
+        page = (
+            f"<html><body><h1>502</h1><p>Upstream failed for GET {target}</p>"
+            f"<p>client {urllib.parse.quote(key, safe='')} ({urllib.parse.quote(key)})</p>"
+            "</body></html>"
+        )
+        send_bytes(handler, 502, page.encode(), "text/html; charset=utf-8")
+    elif kind.startswith("big-"):
+        send_json(handler, 200, big_rental(_token(handler), int(kind[4:])))
+    elif kind == "latin1":
+        error = {"success": False, "code": 77, "message": LATIN1_MESSAGE}
+        body = json.dumps(error, ensure_ascii=False).encode("iso-8859-1")
+        send_bytes(handler, 200, body, "application/json; charset=iso-8859-1")
+    elif kind.startswith("slowloris-"):
+        _send_slowly(handler, int(kind[len("slowloris-") :]) / 1000.0, server)
+    elif kind == "headers-cut":
+        handler.wfile.write(b"HTTP/1.1 200 OK\r\nContent-Type: application/js")
+        handler.wfile.flush()
+        handler.close_connection = True
+    elif kind == "dup-length":
+        body = json.dumps(render_rental(rental_for_token(_token(handler)))).encode()
+        handler.send_response(200)
+        handler.send_header("Content-Type", "application/json")
+        handler.send_header("Content-Length", str(len(body)))
+        handler.send_header("Content-Length", str(len(body) + 7))
+        handler.end_headers()
+        handler.wfile.write(body)
+        handler.close_connection = True
     else:  # pragma: no cover - parse_fault only lets known kinds through
         send_bytes(handler, 500, b"unknown fault\n", "text/plain")
+
+
+def _send_slowly(handler: BaseHTTPRequestHandler, pause: float, server: _Server) -> None:
+    """A real success, headers at once, then one body byte per ``pause`` seconds."""
+    body = json.dumps(render_rental(rental_for_token(_token(handler)))).encode()
+    handler.send_response(200)
+    handler.send_header("Content-Type", "application/json")
+    handler.send_header("Content-Length", str(len(body)))
+    handler.end_headers()
+    handler.wfile.flush()
+    for i in range(len(body)):
+        if server.stopping.wait(pause):
+            break
+        try:
+            handler.wfile.write(body[i : i + 1])
+            handler.wfile.flush()
+        except OSError:  # the client gave up: that is the point
+            break
+    handler.close_connection = True
