@@ -2,7 +2,9 @@
 
 The sandbox answers ordinary tokens with random transient faults (5xx, 429 with Retry-After 0 or
 1, HTML 502 pages, truncated bodies) and serves explicit fault tokens (slow answers, HTML on 200,
-bad JSON, resets, Retry-After above the cap) and unknown tokens. Because the sandbox's random
+bad JSON, resets, Retry-After above the cap, a 1,500-locality answer, conflicting Content-Length,
+connections closed mid-headers, bodies trickled past the per-attempt deadline, a Latin-1 answer,
+a page echoing the raw key, firewall 403 pages) and unknown tokens. Because the sandbox's random
 faults are a pure function of (seed, token, request number), the exact number of attempts every
 ordinary token needs is known in advance, and the test checks it token by token.
 
@@ -14,6 +16,7 @@ request arrivals in any one-second window, and a second run asks exactly the non
 
 from __future__ import annotations
 
+import json
 import warnings
 from collections import Counter
 from pathlib import Path
@@ -57,6 +60,17 @@ SPECIAL: dict[str, tuple[str, int]] = {
     "fault-slow-300": (Outcome.OK, 1),
     "fault-slow-600": (Outcome.OK, 1),
     "fault-slow-1500": (Outcome.TRANSPORT_ERROR, 4),  # read timeout 1 s, every attempt
+    # hostile servers: big answers, header garbage, cut headers, trickled bodies, foreign
+    # charsets, raw echoes of the key, firewall pages
+    "fault-big-1500": (Outcome.OK, 1),
+    "fault-dup-length": (Outcome.TRANSPORT_ERROR, 1),
+    "fault-headers-cut": (Outcome.TRANSPORT_ERROR, 4),
+    **{f"fault-headers-cut-then-ok-{k}": (Outcome.OK, k + 1) for k in (1, 2)},
+    "fault-slowloris-200": (Outcome.TRANSPORT_ERROR, 4),  # 0.8 s deadline, every attempt
+    "fault-slowloris-200-then-ok-1": (Outcome.OK, 2),
+    "fault-latin1": (Outcome.API_ERROR, 1),
+    "fault-echo-raw": (Outcome.SERVER_ERROR, 4),
+    **{f"fault-html-403-then-ok-{k}": (Outcome.SERVER_ERROR, 1) for k in (1, 2)},
     **{f"unknown-token-{i:03d}": (Outcome.NOT_FOUND, 1) for i in range(25)},
 }
 FAILED_OUTCOMES = {
@@ -99,6 +113,7 @@ def soak_run(server: SandboxServer, url: str, tokens: list[str], store: Path) ->
             backoff_base=0.01,
             backoff_cap=0.05,
             retry_after_cap=RETRY_AFTER_CAP,
+            attempt_deadline=0.8,
         ),
         rate=RATE,
         workers=WORKERS,
@@ -165,6 +180,8 @@ def test_fault_soak_every_token_one_outcome_and_second_run_asks_only_the_rest(
                 r.token: r for r in first.records
             }
             final = store.final_tokens()
+            big = {r.token: r for r in store.latest_records()}["fault-big-1500"].body
+        assert len(json.loads(big or "")["location"]["details_localisation"]) == 1500
         assert final >= {t for t in SPECIAL if t.startswith("unknown-")}
         assert 0 < len(final) < len(tokens)
 
