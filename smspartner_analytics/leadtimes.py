@@ -35,6 +35,7 @@ __all__ = [
     "TRANSITIONS",
     "lead_time_summary",
     "lead_times",
+    "lead_times_in_seconds",
 ]
 
 _SEEN: Final[tuple[str, ...]] = tuple(s for s in STATUS_LABELS if s != "unknown")
@@ -121,6 +122,25 @@ def _table(rows: list[dict[str, Any]]) -> pd.DataFrame:
         else:
             data[column] = pd.Series(pd.to_timedelta(values), dtype=_TIMEDELTA).array
     return pd.DataFrame(data, columns=list(LEAD_TIME_COLUMNS))
+
+
+def lead_times_in_seconds(table: pd.DataFrame) -> pd.DataFrame:
+    """``table`` (:func:`lead_times`) with each duration as whole seconds, for files people open.
+
+    Columns ``<transition>_low`` / ``_high`` / ``_resolution`` become ``..._seconds`` integers;
+    lower bounds are rounded down and upper bounds up, so the interval still holds the truth.
+    """
+    out = table.copy()
+    for name in TRANSITIONS:
+        low = out.pop(f"{name}_low").dt.total_seconds()
+        high = out.pop(f"{name}_high").dt.total_seconds()
+        out.pop(f"{name}_resolution")
+        low_s = pd.array(np.floor(low.to_numpy(dtype=float)), dtype="Float64").astype("Int64")
+        high_s = pd.array(np.ceil(high.to_numpy(dtype=float)), dtype="Float64").astype("Int64")
+        out[f"{name}_low_seconds"] = low_s
+        out[f"{name}_high_seconds"] = high_s
+        out[f"{name}_resolution_seconds"] = high_s - low_s
+    return out
 
 
 def lead_time_summary(

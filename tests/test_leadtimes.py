@@ -14,7 +14,7 @@ import smspartner_analytics as sa
 from smspartner_analytics.core.errors import InputError
 from smspartner_analytics.core.schema import AnswerRecord, Outcome, TokenEntry
 from smspartner_analytics.frames.flattening import load_frames
-from smspartner_analytics.leadtimes import lead_time_summary
+from smspartner_analytics.leadtimes import lead_time_summary, lead_times_in_seconds
 from smspartner_analytics.store.db import Store
 
 T0 = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
@@ -174,3 +174,44 @@ def test_plot_draws_both_bounds_as_cumulative_curves() -> None:
     assert "1 rentals" in empty.get_title()
     with pytest.raises(InputError, match="transition"):
         plot_lead_times(sa.lead_times(_history()), transition="nope", ax=ax)
+
+
+def test_seconds_for_people_keep_the_interval_around_the_truth() -> None:
+    table = pd.DataFrame(
+        {
+            "token": ["z"],
+            "to_ready_low": pd.to_timedelta(["0 days 00:00:59.6"]),
+            "to_ready_high": pd.to_timedelta(["0 days 00:02:00.2"]),
+            "to_ready_resolution": pd.to_timedelta(["0 days 00:01:00.6"]),
+            "ready_to_downloaded_low": pd.Series([pd.NaT], dtype="timedelta64[ns]"),
+            "ready_to_downloaded_high": pd.Series([pd.NaT], dtype="timedelta64[ns]"),
+            "ready_to_downloaded_resolution": pd.Series([pd.NaT], dtype="timedelta64[ns]"),
+        }
+    )
+    out = lead_times_in_seconds(table).iloc[0]
+    assert (out["to_ready_low_seconds"], out["to_ready_high_seconds"]) == (59, 121)  # floor, ceil
+    assert out["to_ready_resolution_seconds"] == 62
+    assert out["ready_to_downloaded_low_seconds"] is pd.NA
+
+
+def test_the_report_writes_lead_times_and_history(tmp_path: Path) -> None:
+    with Store(tmp_path / "s.sqlite") as store:
+        for token in ("a", "d"):
+            for m, outcome, status in HISTORY[token]:
+                code = {"requested": 0, "processing": 1, "ready": 2, "downloaded": 5, "failed": 3}
+                body = json.dumps(
+                    {"success": True, "token": token, "status": code[str(status)], "location": {}}
+                )
+                store.record(AnswerRecord(token, _at(m), outcome, 200, body, status=status))
+        frames = load_frames(store)
+    written = {p.name for p in sa.write_report(frames, tmp_path / "out", charts=False)}
+    assert {"lead_times.csv", "history.csv"} <= written
+    history = pd.read_csv(tmp_path / "out" / "history.csv")
+    assert len(history) == len(HISTORY["a"]) + len(HISTORY["d"])
+    assert history["status"].tolist()[:3] == ["requested", "processing", "processing"]
+    waits = pd.read_csv(tmp_path / "out" / "lead_times.csv").set_index("token")
+    assert waits.loc["a", "to_ready_low_seconds"] == 3600
+    assert waits.loc["a", "to_ready_high_seconds"] == 5400
+    assert waits.loc["a", "to_ready_resolution_seconds"] == 1800
+    assert str(waits.loc["a", "first_seen_ready"]).startswith("2026-03-02T10:30:00")
+    assert waits["to_ready_high_seconds"].isna().loc["d"]

@@ -21,7 +21,7 @@ from smspartner_analytics.core.numbers import Locale
 from smspartner_analytics.frames.dtypes import Frames
 from smspartner_analytics.report.columns import column_kind
 from smspartner_analytics.report.summary import report_zone, summarise
-from smspartner_analytics.report.workbook import SUMMARY_SHEET, write_workbook
+from smspartner_analytics.report.workbook import CSV_ONLY, SUMMARY_SHEET, write_workbook
 from smspartner_analytics.report.writer import report_tables
 
 SHEETS = [
@@ -32,6 +32,7 @@ SHEETS = [
     "spend_by_category",
     "volume_by_location",
     "status_summary",
+    "lead_times",
 ]
 SOURCE = "/data/rentals/store.sqlite"
 
@@ -65,6 +66,8 @@ def test_every_column_has_its_cell_type(book: tuple[Path, Any]) -> None:
     }  # fmt: skip
     frames = hostile_frames()
     for name, table in report_tables(frames).items():
+        if name in CSV_ONLY:
+            continue
         sheet = book[1][name.removesuffix(".csv")]
         cells = columns(sheet)
         assert len(cells) == len(table.columns)
@@ -203,6 +206,8 @@ def test_round_trip_equal_up_to_the_millisecond(tmp_path: Path, zone: str) -> No
     frames.rentals["campaign"] = frames.rentals["campaign"].astype("string")
     path = write(frames, tmp_path / "r.xlsx", zone=zone)
     for name, table in report_tables(frames).items():
+        if name in CSV_ONLY:
+            continue
         expected = table.copy()
         for column in expected.columns:
             if expected[column].dtype == "string":

@@ -45,10 +45,12 @@ if TYPE_CHECKING:
     from xlsxwriter.workbook import Workbook
     from xlsxwriter.worksheet import Worksheet
 
-__all__ = ["CHART_TOP", "SUMMARY_SHEET", "XLSX_FILE", "sheet_name", "write_workbook"]
+__all__ = ["CHART_TOP", "CSV_ONLY", "SUMMARY_SHEET", "XLSX_FILE", "sheet_name", "write_workbook"]
 
 XLSX_FILE: Final = "report.xlsx"
 SUMMARY_SHEET: Final = "Summary"
+#: Report tables that get no sheet (only their CSV file).
+CSV_ONLY: Final[frozenset[str]] = frozenset({"history.csv"})
 #: Localities drawn in the volume chart (the first rows of ``volume_by_location``, largest
 #: shortfall first); the sheet has them all.
 CHART_TOP: Final = 20
@@ -256,6 +258,9 @@ def write_workbook(
 ) -> Path:
     """Write ``tables`` (``tables.report_tables``) and ``summary`` as an Excel workbook at ``path``.
 
+    Tables of ``CSV_ONLY`` (the history: every stored answer, more rows than a sheet can hold)
+    are left to their CSV file.
+
     Written to a temporary file beside ``path`` and renamed into place. ``ReportError`` when
     the file cannot be written.
     """
@@ -270,6 +275,8 @@ def write_workbook(
         first = book.add_worksheet(SUMMARY_SHEET)
         writer.summary(first, summary)
         for name, frame in tables.items():
+            if name in CSV_ONLY:
+                continue
             writer.table(book.add_worksheet(sheet_name(name)), frame, 0, data=True)
         _charts(book, first, tables, summary.locale)
         try:

@@ -2,7 +2,8 @@
 and on request as one Excel workbook and one HTML page.
 
 Files: ``rentals.csv``, ``localisations.csv``, ``errors.csv``, ``spend_by_category.csv``,
-``volume_by_location.csv``, ``status_summary.csv`` and one PNG per chart of ``report.charts``
+``volume_by_location.csv``, ``status_summary.csv``, ``lead_times.csv`` (``leadtimes``, durations
+in whole seconds), ``history.csv`` (every stored answer) and one PNG per chart of ``report.charts``
 (``volume_desired_vs_available.png``, ``spend_by_category.png``, ``status_breakdown.png``);
 with ``xlsx=True`` ``report.xlsx`` (``report.workbook``), with ``html=True`` ``report.html``
 (``report.html``).
@@ -23,7 +24,8 @@ from smspartner_analytics.analysis import spend_by_category, status_summary, vol
 from smspartner_analytics.core.config import ENV_API_KEY, resolve_setting
 from smspartner_analytics.core.errors import ReportError
 from smspartner_analytics.core.numbers import Locale, check_locale
-from smspartner_analytics.frames.dtypes import Frames
+from smspartner_analytics.frames.dtypes import HISTORY_DTYPES, Frames, empty_frame
+from smspartner_analytics.leadtimes import lead_times, lead_times_in_seconds
 from smspartner_analytics.report.charts import CHART_FILES, CHARTS, render
 from smspartner_analytics.report.csvfiles import write_csv
 from smspartner_analytics.report.html import HTML_FILE, write_html
@@ -49,6 +51,8 @@ CSV_FILES: Final[tuple[str, ...]] = (
     "spend_by_category.csv",
     "volume_by_location.csv",
     "status_summary.csv",
+    "lead_times.csv",
+    "history.csv",
 )
 #: Every file name a report may write: the previous report's files among them are replaced (or
 #: removed when the new report does not write them); other files in the folder are left alone.
@@ -59,7 +63,10 @@ EMPTY_STORE: Final = (
 
 
 def report_tables(frames: Frames) -> dict[str, pd.DataFrame]:
-    """The six tables of the report, keyed by file name, in column order."""
+    """The tables of the report, keyed by file name (``CSV_FILES``), in column order."""
+    history = frames.history
+    if not set(HISTORY_DTYPES) <= set(history.columns):  # frames from flatten have no history
+        history = empty_frame(HISTORY_DTYPES)
     return {
         "rentals.csv": frames.rentals,
         "localisations.csv": frames.localisations,
@@ -67,6 +74,8 @@ def report_tables(frames: Frames) -> dict[str, pd.DataFrame]:
         "spend_by_category.csv": spend_by_category(frames.rentals),
         "volume_by_location.csv": volume_by_location(frames.localisations),
         "status_summary.csv": status_summary(frames.rentals),
+        "lead_times.csv": lead_times_in_seconds(lead_times(history)),
+        "history.csv": history,
     }
 
 
@@ -96,9 +105,10 @@ def write_report(
 ) -> list[Path]:
     """Write the report into ``out_dir``: CSVs and PNG charts, ``report.xlsx``, ``report.html``.
 
-    ``csv`` (default) writes the six CSVs, ``excel=True`` for French Excel (BOM, ``;``, decimal
-    commas); ``charts`` (default) the PNG charts; ``xlsx`` the workbook (typed cells, native
-    charts: the way to open the data in Excel); ``html`` the one-file page. ``locale`` ("en" or
+    ``csv`` (default) writes the CSVs of ``CSV_FILES``, ``excel=True`` for French Excel (BOM,
+    ``;``, decimal commas); ``charts`` (default) the PNG charts; ``xlsx`` the workbook (typed
+    cells, native charts: the way to open the data in Excel; every table but the history, which
+    can outgrow a sheet); ``html`` the one-file page. ``locale`` ("en" or
     "fr") sets the number formats of the workbook and the page; ``timezone`` (an IANA name, by
     default the user's own) the zone their timestamps are shown in; ``source`` (the store's path)
     is named on their first page. Returns the paths written. Raises ``ReportError`` when there is
