@@ -1,4 +1,5 @@
-"""Shared helpers for the benchmarks: timing in one process, ratios, a table printer.
+"""Shared helpers for the benchmarks: timing in one process, ratios, a table printer, and the
+busiest-window counter (also used by the rate-limit tests, through ``tests/helpers.py``).
 
 Benchmarks print ratios against a baseline measured in the same run (these machines are noisy);
 nothing here asserts a speed.
@@ -44,3 +45,14 @@ def print_table(title: str, rows: Sequence[tuple[str, str]]) -> None:
     print(f"\n{title}")
     for name, figure in rows:
         print(f"  {name.ljust(width)}  {figure}")
+
+
+def busiest_window(times: Sequence[float], width: float = 1.0) -> int:
+    """The most arrivals in any window ``[t, t + width)`` (two pointers over the sorted times)."""
+    ordered = sorted(times)
+    most, start = 0, 0
+    for end, moment in enumerate(ordered):
+        while ordered[start] <= moment - width:
+            start += 1
+        most = max(most, end - start + 1)
+    return most

@@ -13,27 +13,16 @@ from __future__ import annotations
 
 from concurrent.futures import ThreadPoolExecutor
 
-from benchmarks._common import QUICK, machine, print_table
+from benchmarks._common import QUICK, busiest_window, machine, print_table
 from smspartner_analytics.client.http import Client
 from smspartner_analytics.simulator.server import sandbox
 
-__all__ = ["busiest_window", "main", "measure"]
+__all__ = ["main", "measure"]
 
 RATES = (20.0, 100.0)
 DURATION = 1.0 if QUICK else 3.0
 WORKERS = 4
 KEY = "bench-key"
-
-
-def busiest_window(times: list[float], width: float = 1.0) -> int:
-    """The most arrivals in any window ``[t, t + width)``."""
-    ordered = sorted(times)
-    most, start = 0, 0
-    for end, moment in enumerate(ordered):
-        while ordered[start] <= moment - width:
-            start += 1
-        most = max(most, end - start + 1)
-    return most
 
 
 def measure(rate: float) -> tuple[float, int, int]:

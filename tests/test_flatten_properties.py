@@ -6,6 +6,7 @@ import math
 import warnings
 from typing import Any
 
+from helpers import ANSWER, JSON
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -16,49 +17,6 @@ from smspartner_analytics.core.schema import (
     STATUS_LABELS,
 )
 from smspartner_analytics.frames.flattening import flatten
-
-SCALARS = (
-    st.none()
-    | st.booleans()
-    | st.integers(min_value=-(2**80), max_value=2**80)
-    | st.floats(allow_nan=True, allow_infinity=True)
-    | st.text(max_size=12)
-    | st.sampled_from(["10", " 10 ", "+5", "0,900", "0.900", "1e400", "NaN", "-3", "06200", ""])
-)
-JSON = st.recursive(
-    SCALARS,
-    lambda inner: (
-        st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=8), inner, max_size=4)
-    ),
-    max_leaves=20,
-)
-
-
-def _keyed(keys: list[str], values: st.SearchStrategy[Any]) -> st.SearchStrategy[dict[str, Any]]:
-    return st.fixed_dictionaries({}, optional={key: values for key in keys})
-
-
-ENTRY = _keyed(["Type", "Location", "VolumeDesired", "Volume"], JSON)
-LOCATION = _keyed(["sexe", "minAge", "maxAge", "zipcode", "interest", "category"], JSON).flatmap(
-    lambda base: st.fixed_dictionaries(
-        {},
-        optional={
-            "details_localisation": st.lists(ENTRY | JSON, max_size=4) | JSON,
-            "cost": _keyed(["quantity", "total", "cost_unity"], JSON) | JSON,
-        },
-    ).map(lambda extra: {**base, **extra})
-)
-ANSWER = st.fixed_dictionaries(
-    {"success": st.just(True) | JSON},
-    optional={
-        "token": st.text(max_size=10) | JSON,
-        "status": JSON,
-        "location": LOCATION | JSON,
-        "file": _keyed(["phoneNumbers"], JSON) | JSON,
-        "code": JSON,
-        "message": JSON,
-    },
-)
 
 
 def _check(answers: list[Any]) -> None:

@@ -23,6 +23,7 @@ from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
+from helpers import ANSWER, JSON
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
@@ -108,37 +109,11 @@ def _client(server: _FuzzServer, workers: int = 1) -> Client:
 
 # -- strategies ------------------------------------------------------------------------------
 
-HUGE = st.sampled_from([10**400, -(10**400), 2**64, -(2**63) - 1, 10**4000])
-SCALARS = (
-    st.none()
-    | st.booleans()
-    | st.integers()
-    | HUGE
-    | st.floats(allow_nan=True, allow_infinity=True)
-    | st.text(max_size=20)
-    | st.sampled_from(["10", "0.900", "1e400", "NaN", "06200", "", "\u202e\u0000", "🦄" * 3])
-)
-JSON = st.recursive(
-    SCALARS,
-    lambda inner: (
-        st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=10), inner, max_size=4)
-    ),
-    max_leaves=25,
-)
-KEYS = ["sexe", "minAge", "maxAge", "zipcode", "interest", "category"]
-KEYS += ["cost", "details_localisation"]
-LOCATION = st.dictionaries(st.sampled_from(KEYS), JSON, max_size=8) | JSON
-ANSWER = st.fixed_dictionaries(
-    {"success": st.sampled_from([True, False, "true", 1, None])},
-    optional={
-        "token": JSON,
-        "status": JSON | st.sampled_from([0, 1, 2, 3, 5, "5", "File downloaded by user from api"]),
-        "location": LOCATION,
-        "file": st.fixed_dictionaries({}, optional={"phoneNumbers": JSON}) | JSON,
-        "code": JSON | st.sampled_from([1, 10, 31, 32, "32", 200]),
-        "message": JSON,
-    },
-)
+
+def _dumps(value: Any) -> bytes:
+    return json.dumps(value, ensure_ascii=False).encode("utf-8")
+
+
 DEEP = st.integers(min_value=1, max_value=3000).map(lambda n: "[" * n + "]" * n)
 WEIRD_TEXT = st.sampled_from(
     [
@@ -151,12 +126,6 @@ WEIRD_TEXT = st.sampled_from(
         '{"success": true}\x00',
     ]
 )
-
-
-def _dumps(value: Any) -> bytes:
-    return json.dumps(value, ensure_ascii=False).encode("utf-8")
-
-
 BODIES = (
     ANSWER.map(_dumps)
     | JSON.map(_dumps)

@@ -22,6 +22,7 @@ from collections import Counter
 from pathlib import Path
 
 import pytest
+from helpers import busiest_window
 
 from smspartner_analytics.client.http import Client, RetryPolicy
 from smspartner_analytics.core.schema import AnswerRecord, Outcome
@@ -92,17 +93,6 @@ def expected_for_ordinary(token: str) -> tuple[str, int]:
     return FAILED_OUTCOMES.get(fault.kind, Outcome.SERVER_ERROR), RETRIES + 1
 
 
-def busiest_second(times: list[float]) -> int:
-    """The most request arrivals in any window [t, t + 1 s) (two pointers over sorted times)."""
-    ordered = sorted(times)
-    most, start = 0, 0
-    for end, moment in enumerate(ordered):
-        while ordered[start] <= moment - 1.0:
-            start += 1
-        most = max(most, end - start + 1)
-    return most
-
-
 def soak_run(server: SandboxServer, url: str, tokens: list[str], store: Path) -> FetchResult:
     client = Client(
         api_key="soak-key",
@@ -125,7 +115,7 @@ def soak_run(server: SandboxServer, url: str, tokens: list[str], store: Path) ->
             tokens, client=client, store=store, workers=WORKERS, progress=False, errors="warn"
         )
     burst = client.limiter.burst
-    assert busiest_second(server.request_times()) <= RATE + burst
+    assert busiest_window(server.request_times()) <= RATE + burst
     assert server.max_in_flight <= WORKERS
     return result
 

@@ -1,0 +1,132 @@
+"""Helpers shared by several test modules: hypothesis strategies for API answers of any shape,
+the busiest-window counter, and fake clocks (one thread, and several threads).
+
+``JSON`` is any JSON-like value (huge and non-finite numbers, odd text, nesting); ``ANSWER`` is a
+status answer whose every field may be missing, of the wrong type or of a surprising value, with
+the keys the API really uses so that the flattener's deeper paths are reached.
+"""
+
+from __future__ import annotations
+
+import heapq
+import threading
+from typing import Any
+
+from hypothesis import strategies as st
+
+from benchmarks._common import busiest_window
+
+__all__ = ["ANSWER", "JSON", "SCALARS", "FakeClock", "VirtualClock", "busiest_window"]
+
+#: Integers beyond int64 and float64, which typed columns must refuse without crashing.
+HUGE = st.sampled_from([10**400, -(10**400), 2**64, -(2**63) - 1, 2**70, 10**4000])
+SCALARS = (
+    st.none()
+    | st.booleans()
+    | st.integers()
+    | HUGE
+    | st.floats(allow_nan=True, allow_infinity=True)
+    | st.text(max_size=20)
+    | st.sampled_from(
+        ["10", " 10 ", "+5", "0,900", "0.900", "1e400", "NaN", "-3", "06200", "", "\u202e\u0000"]
+    )
+    | st.just("🦄" * 3)
+)
+JSON = st.recursive(
+    SCALARS,
+    lambda inner: (
+        st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=10), inner, max_size=4)
+    ),
+    max_leaves=20,
+)
+
+
+def _keyed(keys: list[str], values: st.SearchStrategy[Any]) -> st.SearchStrategy[dict[str, Any]]:
+    """Dicts with any subset of ``keys``."""
+    return st.fixed_dictionaries({}, optional={key: values for key in keys})
+
+
+_ENTRY = _keyed(["Type", "Location", "VolumeDesired", "Volume"], JSON)
+_LOCATION = _keyed(["sexe", "minAge", "maxAge", "zipcode", "interest", "category"], JSON).flatmap(
+    lambda base: st.fixed_dictionaries(
+        {},
+        optional={
+            "details_localisation": st.lists(_ENTRY | JSON, max_size=4) | JSON,
+            "cost": _keyed(["quantity", "total", "cost_unity"], JSON) | JSON,
+        },
+    ).map(lambda extra: {**base, **extra})
+)
+ANSWER = st.fixed_dictionaries(
+    {"success": st.sampled_from([True, True, False, "true", 1, None]) | JSON},
+    optional={
+        "token": st.text(max_size=10) | JSON,
+        "status": JSON | st.sampled_from([0, 1, 2, 3, 5, "5", "File downloaded by user from api"]),
+        "location": _LOCATION | JSON,
+        "file": _keyed(["phoneNumbers"], JSON) | JSON,
+        "code": JSON | st.sampled_from([1, 10, 31, 32, "32", 200]),
+        "message": JSON,
+    },
+)
+
+
+class FakeClock:
+    """A clock that only moves when someone sleeps on it (thread-safe)."""
+
+    def __init__(self, start: float = 100.0) -> None:
+        self.now = start
+        self.lock = threading.Lock()
+
+    def time(self) -> float:
+        with self.lock:
+            return self.now
+
+    def sleep(self, seconds: float) -> None:
+        with self.lock:
+            self.now += seconds
+
+
+class VirtualClock:
+    """Simulated time shared by ``threads`` worker threads: deterministic, never really sleeps.
+
+    ``sleep(d)`` blocks the calling thread until the virtual time reaches ``now + d``. The time
+    moves only when every worker is asleep (or ``done()``): it jumps to the earliest wake-up. So
+    threads that would run side by side in real time see exactly the timeline they would see on an
+    idle machine, whatever the load of the real one.
+    """
+
+    def __init__(self, threads: int, start: float = 0.0) -> None:
+        self.now = start
+        self._running = threads
+        self._wakeups: list[float] = []
+        self._cond = threading.Condition()
+
+    def time(self) -> float:
+        with self._cond:
+            return self.now
+
+    def sleep(self, seconds: float) -> None:
+        with self._cond:
+            target = self.now + seconds
+            if target <= self.now:
+                return
+            heapq.heappush(self._wakeups, target)
+            self._running -= 1
+            self._advance()
+            while self.now < target:
+                self._cond.wait()
+
+    def done(self) -> None:
+        """The calling worker has finished: the others' time may move without it."""
+        with self._cond:
+            self._running -= 1
+            self._advance()
+
+    def _advance(self) -> None:
+        if self._running or not self._wakeups:
+            return
+        self.now = heapq.heappop(self._wakeups)
+        self._running += 1
+        while self._wakeups and self._wakeups[0] <= self.now:
+            heapq.heappop(self._wakeups)
+            self._running += 1
+        self._cond.notify_all()
