@@ -78,8 +78,10 @@ _FORMATS: Final[dict[Locale, dict[Kind, str]]] = {
         "bool": "General",
     },
 }
+#: Money on a chart axis: whole euros.
+_AXIS_MONEY: Final[dict[Locale, str]] = {"en": '"€"#,##0', "fr": '#,##0 "€"'}
 _WIDTHS: Final[dict[Kind, int]] = {
-    "int": 10, "number": 12, "money": 13, "unit_money": 11, "ratio": 10, "datetime": 20, "bool": 8,
+    "int": 10, "number": 12, "money": 13, "unit_money": 11, "ratio": 10, "datetime": 21, "bool": 8,
 }  # fmt: skip
 _MAX_WIDTH: Final = 50
 _SAMPLE: Final = 2000
@@ -168,6 +170,9 @@ class _Writer:
             for col, (header, kind, values) in enumerate(zip(headers, kinds, columns, strict=True)):
                 sheet.set_column(col, col, _width(header, kind, values))
             sheet.freeze_panes(top + 1, 0)
+            sheet.repeat_rows(top)
+            sheet.set_landscape()
+            sheet.fit_to_pages(1, 0)
             if len(frame.columns):
                 sheet.autofilter(top, 0, top + max(len(frame), 1), len(frame.columns) - 1)
         return top + 1 + len(frame)
@@ -196,7 +201,10 @@ class _Writer:
             sheet.write_string(row + 1, 0, title, self.title)
             row = self.table(sheet, frame, row + 2, data=False) + 1
         sheet.set_column(0, 0, 40)
-        sheet.set_column(1, 7, 14)
+        sheet.set_column(1, 1, 20)  # a date-time needs 19 characters
+        sheet.set_column(2, 8, 17)
+        sheet.set_landscape()
+        sheet.fit_to_pages(1, 0)
 
 
 def _range(sheet: str, frame: pd.DataFrame, column: str, rows: int) -> list[object]:
@@ -207,7 +215,9 @@ def _range(sheet: str, frame: pd.DataFrame, column: str, rows: int) -> list[obje
 def _chart(book: Workbook, title: str, axis: str, number_format: str) -> Any:
     chart = book.add_chart({"type": "column"})
     chart.set_title({"name": title, "name_font": {"size": 12}})
-    chart.set_y_axis({"name": axis, "num_format": number_format, "major_gridlines": {"visible": 1}})
+    chart.set_y_axis(
+        {"name": axis, "num_format": number_format, "min": 0, "major_gridlines": {"visible": 1}}
+    )
     chart.set_size({"width": 720, "height": 340})
     return chart
 
@@ -229,7 +239,7 @@ def _charts(
             "fill": {"color": colour},
         })  # fmt: skip
     label = "category_label" if "category_label" in spend.columns else spend.columns[0]
-    money = _chart(book, "Spend per category", "spend", _FORMATS[locale]["money"])
+    money = _chart(book, "Spend per category", "spend", _AXIS_MONEY[locale])
     money.add_series({
         "name": "spend",
         "categories": _range("spend_by_category", spend, str(label), len(spend)),
