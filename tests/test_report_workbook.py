@@ -19,6 +19,7 @@ from report_frames import AT, HOSTILE_CAMPAIGN, INJECTIONS, KEY, hostile_frames,
 from smspartner_analytics.core.errors import ReportError
 from smspartner_analytics.core.numbers import Locale
 from smspartner_analytics.frames.dtypes import Frames
+from smspartner_analytics.report import workbook
 from smspartner_analytics.report.columns import column_kind
 from smspartner_analytics.report.summary import report_zone, summarise
 from smspartner_analytics.report.workbook import CSV_ONLY, SUMMARY_SHEET, write_workbook
@@ -249,3 +250,18 @@ def test_users_zone_from_tz(monkeypatch: pytest.MonkeyPatch) -> None:
     assert report_zone().name == "Asia/Tokyo"
     monkeypatch.setenv("TZ", "not a zone")
     assert report_zone().name != "not a zone"
+
+
+def test_a_table_longer_than_a_sheet_is_cut_and_said_so(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Excel's real limit is 1,048,575 data rows; a smaller one keeps the test fast.
+    monkeypatch.setattr(workbook, "MAX_SHEET_ROWS", 3)
+    path = write(hostile_frames(), tmp_path / "r.xlsx")  # 4 localisation rows
+    book = openpyxl.load_workbook(path)
+    assert book["localisations"].max_row == 1 + 3
+    assert book["rentals"].max_row == 1 + 2  # shorter tables whole
+    assert book[SUMMARY_SHEET]["A3"].value == (
+        "The localisations sheet shows the first 3 of its 4 rows (Excel's limit): "
+        "every row is in localisations.csv."
+    )

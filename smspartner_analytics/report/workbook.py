@@ -45,12 +45,23 @@ if TYPE_CHECKING:
     from xlsxwriter.workbook import Workbook
     from xlsxwriter.worksheet import Worksheet
 
-__all__ = ["CHART_TOP", "CSV_ONLY", "SUMMARY_SHEET", "XLSX_FILE", "sheet_name", "write_workbook"]
+__all__ = [
+    "CHART_TOP",
+    "CSV_ONLY",
+    "MAX_SHEET_ROWS",
+    "SUMMARY_SHEET",
+    "XLSX_FILE",
+    "sheet_name",
+    "write_workbook",
+]
 
 XLSX_FILE: Final = "report.xlsx"
 SUMMARY_SHEET: Final = "Summary"
 #: Report tables that get no sheet (only their CSV file).
 CSV_ONLY: Final[frozenset[str]] = frozenset({"history.csv"})
+#: Data rows a sheet can hold (Excel's 1,048,576 rows, less the header). A longer table is cut,
+#: and the Summary sheet says so first (its CSV file has every row).
+MAX_SHEET_ROWS: Final = 1_048_575
 #: Localities drawn in the volume chart (the first rows of ``volume_by_location``, largest
 #: shortfall first); the sheet has them all.
 CHART_TOP: Final = 20
@@ -140,6 +151,7 @@ class _Writer:
         self.head = book.add_format({"bold": True, "bg_color": "#dde7f0", "bottom": 1})
         self.title = book.add_format({"bold": True, "font_size": 14})
         self.bold = book.add_format({"bold": True})
+        self.warn = book.add_format({"bold": True, "font_color": "#b35806"})
 
     def method(self, sheet: Worksheet, kind: Kind) -> Callable[..., int]:
         write: Callable[..., int] = sheet.write_number
@@ -177,9 +189,12 @@ class _Writer:
                 sheet.autofilter(top, 0, top + max(len(frame), 1), len(frame.columns) - 1)
         return top + 1 + len(frame)
 
-    def summary(self, sheet: Worksheet, summary: Summary) -> None:
+    def summary(self, sheet: Worksheet, summary: Summary, notes: list[str]) -> None:
         sheet.write_string(0, 0, "SMS Partner rentals report", self.title)
         row = 2
+        for note in notes:  # tables cut at Excel's row limit, said before anything else
+            sheet.write_string(row, 0, note, self.warn)
+            row += 1
         for fact in summary.facts:
             sheet.write_string(row, 0, fact.label, self.bold)
             if fact.value is not None:
@@ -282,12 +297,18 @@ def write_workbook(
     with atomic_path(target) as tmp:
         book = xlsxwriter.Workbook(str(tmp), options)
         writer = _Writer(book, summary.locale, summary.zone, [s for s in secrets or [] if s])
+        sheets = {name: frame for name, frame in tables.items() if name not in CSV_ONLY}
+        notes = [
+            f"The {sheet_name(name)} sheet shows the first {MAX_SHEET_ROWS:,} of its "
+            f"{len(frame):,} rows (Excel's limit): every row is in {name}."
+            for name, frame in sheets.items()
+            if len(frame) > MAX_SHEET_ROWS
+        ]
         first = book.add_worksheet(SUMMARY_SHEET)
-        writer.summary(first, summary)
-        for name, frame in tables.items():
-            if name in CSV_ONLY:
-                continue
-            writer.table(book.add_worksheet(sheet_name(name)), frame, 0, data=True)
+        writer.summary(first, summary, notes)
+        for name, frame in sheets.items():
+            sheet = book.add_worksheet(sheet_name(name))
+            writer.table(sheet, frame.head(MAX_SHEET_ROWS), 0, data=True)
         _charts(book, first, tables, summary.locale)
         try:
             book.close()
