@@ -225,7 +225,7 @@ def test_refresh_asks_the_sandbox_again_for_live_tokens_and_redraws(tmp_path: Pa
             assert [t for t in live if after[t] != before[t]], "no live rental moved on"
             assert len(board.frames.history) == 30 + len(live)
             assert board.progress.value == len(live)
-            assert f"Asked again for {len(live)} tokens" in board.message.value
+            assert f"{len(live)} rentals asked again" in board.message.value
             ticks = [t.get_text() for t in board.axes["status"].get_xticklabels()]
             drawn = [p.get_height() for p in bars(board, "status")[0].patches]
             assert drawn == [list(after.values()).count(status) for status in ticks]  # redrawn
@@ -269,4 +269,4 @@ def test_refresh_does_not_count_final_not_found_tokens(tmp_path: Path) -> None:
             board.refresh()
             assert url.server.request_count("unknown-token") == 0
             asked = url.server.request_count()
-            assert f"Asked again for {asked} tokens" in board.message.value
+            assert f"{asked} rentals asked again" in board.message.value

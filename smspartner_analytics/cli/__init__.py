@@ -49,7 +49,7 @@ __all__ = [
 ]
 
 #: The subcommands, in the order ``--help`` lists them; each is a module ``_NAME`` of this package.
-COMMANDS = ("fetch", "report", "sandbox", "demo")
+COMMANDS = ("fetch", "report", "sandbox", "demo", "dashboard")
 
 
 def build_parser() -> argparse.ArgumentParser:

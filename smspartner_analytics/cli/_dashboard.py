@@ -1,0 +1,75 @@
+"""`smspartner-analytics dashboard`: the dashboard as a web page (Voilà), on the user's store."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+from smspartner_analytics.cli._common import Parents, Subparsers
+
+__all__ = ["register", "run"]
+
+
+def _port(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a port number") from None
+    if not 0 <= value <= 65535:
+        raise argparse.ArgumentTypeError(f"{text!r} must be between 0 and 65535")
+    return value
+
+
+def register(sub: Subparsers, parents: Parents) -> None:
+    """Add this subcommand's parser."""
+    from smspartner_analytics.widgets.serve import DEFAULT_PORT, IDLE_TIMEOUT
+
+    p = sub.add_parser(
+        "dashboard",
+        parents=[parents.store],
+        help="the dashboard as a web page for your browser (needs the [dashboard] extra)",
+        description=(
+            "Serve the dashboard (summary, filters, charts, table, Refresh and Write report) "
+            "as a web page through Voilà, on your store: prints the address and opens it. "
+            "Without an API key and a store, it runs on the built-in sandbox and says so. "
+            f"Pages idle with no browser connected are shut down after {IDLE_TIMEOUT} s. "
+            "Ctrl-C stops it (exit 130). Install: pip install 'smspartner-analytics[dashboard]'."
+        ),
+    )
+    p.add_argument(
+        "--port",
+        type=_port,
+        default=DEFAULT_PORT,
+        metavar="N",
+        help=f"port to listen on (default {DEFAULT_PORT}; 0 picks a free one)",
+    )
+    p.add_argument(
+        "--host",
+        default="127.0.0.1",
+        metavar="H",
+        help=(
+            "address to listen on (default 127.0.0.1: this machine only); any other needs "
+            "the access token printed in the address"
+        ),
+    )
+    p.add_argument(
+        "--out",
+        default="smspartner-report",
+        metavar="DIR",
+        help="folder the page's 'Write report' writes to (default ./smspartner-report)",
+    )
+    p.add_argument("--no-browser", action="store_true", help="print the address, open nothing")
+    p.set_defaults(run=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    from smspartner_analytics.widgets.serve import ServeOptions, serve
+
+    options = ServeOptions(
+        host=args.host,
+        port=args.port,
+        store=Path(args.store) if args.store else None,
+        out_dir=Path(args.out),
+        open_browser=not args.no_browser,
+    )
+    return serve(options)

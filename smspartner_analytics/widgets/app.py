@@ -1,0 +1,342 @@
+"""The :class:`Dashboard`: summary, filters, buttons, three linked charts and a table.
+
+A thin shell over the public functions (``plot_*``, ``write_report``, ``fetch_statuses``,
+``load_frames``). It needs no browser: a test sets filters with :meth:`Dashboard.set_filter`,
+reads :meth:`Dashboard.filtered` and the drawn :attr:`Dashboard.axes`, and clicks the buttons.
+"""
+
+from __future__ import annotations
+
+import html
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from smspartner_analytics.core.config import ENV_API_KEY, resolve_setting
+from smspartner_analytics.core.errors import (
+    AuthenticationError,
+    ConfigurationError,
+    SMSPartnerError,
+)
+from smspartner_analytics.core.numbers import Locale, check_locale
+from smspartner_analytics.core.redaction import redact
+from smspartner_analytics.core.schema import TERMINAL_STATUSES
+from smspartner_analytics.frames.dtypes import Frames
+from smspartner_analytics.widgets.actions import chunks, download_links, refresh_message
+from smspartner_analytics.widgets.charts import CHARTS, draw_chart, new_figure, png_output
+from smspartner_analytics.widgets.filters import FilterBar, as_date
+from smspartner_analytics.widgets.table import summary_html, table_html
+
+if TYPE_CHECKING:
+    from matplotlib.axes import Axes
+    from matplotlib.figure import Figure
+
+    from smspartner_analytics.client.http import Client
+    from smspartner_analytics.store.db import Store
+    from smspartner_analytics.workspace import Workspace
+
+__all__ = [
+    "INSTALL_HINT",
+    "REFRESH_TOOLTIP",
+    "Dashboard",
+    "dashboard",
+    "ipywidgets_module",
+    "sandbox_banner",
+]
+
+INSTALL_HINT = (
+    "The dashboard needs ipywidgets: pip install 'smspartner-analytics[notebooks]' "
+    "(or pip install ipywidgets), then restart the kernel."
+)
+REFRESH_TOOLTIP = "Refresh needs a store and a client: dashboard(frames, store=..., client=...)"
+_ERROR = '<span style="color:#b00020">{}</span>'
+_SANDBOX = (
+    '<div style="background:#fff4ce;padding:6px 10px;border-radius:4px">Sandbox: generated '
+    "rentals from the built-in imitation of the API, not your data (no API key and no store "
+    "found). {}</div>"
+)
+
+
+def sandbox_banner(description: str) -> str:
+    """The line a sandbox dashboard shows above everything else."""
+    return _SANDBOX.format(html.escape(description))
+
+
+def ipywidgets_module() -> Any:
+    """``ipywidgets``, or ``ConfigurationError`` with the install hint."""
+    try:
+        import ipywidgets
+    except ImportError:
+        raise ConfigurationError(INSTALL_HINT) from None
+    return ipywidgets
+
+
+def dashboard(
+    frames: Frames,
+    *,
+    workspace: Workspace | None = None,
+    store: Store | None = None,
+    client: Client | None = None,
+    out_dir: str | Path | None = None,
+    rows: int = 20,
+    locale: Locale = "en",
+) -> Dashboard:
+    """Build the dashboard for ``frames``; the last expression of a cell displays it.
+
+    ``workspace`` (from ``sa.open_workspace()``) gives the store and client, and a line saying
+    when the data comes from the sandbox; or pass ``store`` and ``client`` yourself. With both,
+    "Refresh" asks the API again for rentals that can still change. "Write report" writes the
+    filtered frames to ``out_dir`` (default ``report``) and offers the files for download.
+    ``locale`` (``en`` or ``fr``) formats money, counts and dates.
+    """
+    banner = ""
+    if workspace is not None:
+        store = workspace.store if store is None else store
+        client = workspace.client if client is None else client
+        if workspace.is_sandbox:
+            banner = sandbox_banner(workspace.describe())
+    return Dashboard(
+        frames,
+        store=store,
+        client=client,
+        out_dir=out_dir,
+        rows=rows,
+        locale=locale,
+        banner=banner,
+    )
+
+
+class Dashboard:
+    """Filters, charts (``axes``), a table and buttons; ``.widget`` is the ipywidgets layout."""
+
+    def __init__(
+        self,
+        frames: Frames,
+        *,
+        store: Store | None = None,
+        client: Client | None = None,
+        out_dir: str | Path | None = None,
+        rows: int = 20,
+        locale: Locale = "en",
+        banner: str = "",
+    ) -> None:
+        self._w = ipywidgets_module()
+        w = self._w
+        self.frames = frames
+        self.store = store
+        self.client = client
+        self.out_dir = Path(out_dir) if out_dir is not None else Path("report")
+        self.rows = rows
+        self.locale = check_locale(locale)
+        self._bar = FilterBar(w, frames)
+        self.filters: dict[str, Any] = self._bar.widgets
+        self._paused = False  # True while several values change at once: one redraw after
+        self.figures: dict[str, Figure] = {}
+        self.axes: dict[str, Axes] = {}
+        self.charts: dict[str, Any] = {name: w.Output() for name in CHARTS}
+        self.banner = w.HTML(banner)
+        self.summary = w.HTML()
+        self.table = w.HTML()
+        self.message = w.HTML()
+        self.downloads = w.HTML()
+        self.progress = w.IntProgress(value=0, min=0, max=1, description="Asking")
+        self.progress.layout.visibility = "hidden"
+        self.report_button = w.Button(description="Write report", tooltip=self._report_tip())
+        self.report_button.on_click(lambda _button: self.write_report())
+        self.refresh_button = self._refresh_button()
+        self.widget = self._layout()
+        self.redraw()
+        for widget in self._bar.value_widgets():
+            widget.observe(self._changed, names="value")
+
+    # --- display ---------------------------------------------------------------------------
+
+    def _repr_mimebundle_(self, **kwargs: Any) -> Any:
+        return self.widget._repr_mimebundle_(**kwargs)
+
+    def _ipython_display_(self) -> None:
+        from IPython.display import display
+
+        display(self.widget)  # type: ignore[no-untyped-call]
+
+    def __repr__(self) -> str:
+        shown = len(self.filtered().rentals)
+        return f"Dashboard({shown} of {len(self.frames.rentals)} rentals shown)"
+
+    def _layout(self) -> Any:
+        w = self._w
+        filters = w.HBox(self._bar.boxes(), layout=w.Layout(flex_flow="row wrap"))
+        buttons = w.HBox(
+            [self.report_button, self.refresh_button, self.progress],
+            layout=w.Layout(align_items="center"),
+        )
+        charts = w.HBox(
+            [self.charts["volume"], w.VBox([self.charts["spend"], self.charts["status"]])],
+            layout=w.Layout(flex_flow="row wrap"),
+        )
+        return w.VBox(
+            [
+                self.banner,
+                self.summary,
+                filters,
+                buttons,
+                self.message,
+                self.downloads,
+                charts,
+                self.table,
+            ]
+        )
+
+    # --- filters ---------------------------------------------------------------------------
+
+    def set_filter(self, name: str, values: Iterable[Any] | None) -> None:
+        """Select ``values`` in filter ``name`` (None or empty: no filtering on it).
+
+        For a date filter, ``values`` is ``(start, end)`` (dates, or None for an open end).
+        """
+        if name in self._bar.dates:
+            start, end = tuple(values) if values is not None else (None, None)
+            with self._one_redraw():
+                self._bar.dates[name][0].value = as_date(start)
+                self._bar.dates[name][1].value = as_date(end)
+            return
+        self.filters[name].value = self._bar.check(name, values)
+
+    def filtered(self) -> Frames:
+        """The frames as filtered: rentals by every filter, localisations by the remaining
+        tokens (and the locality type filter); errors and history unchanged."""
+        return self._bar.apply(self.frames)
+
+    # --- drawing ---------------------------------------------------------------------------
+
+    def _changed(self, _change: Any) -> None:
+        if not self._paused:
+            self.redraw()
+
+    @contextmanager
+    def _one_redraw(self) -> Iterator[None]:
+        self._paused = True
+        try:
+            yield
+        finally:
+            self._paused = False
+            self.redraw()
+
+    def redraw(self) -> None:
+        """Draw the charts, the table and the summary for the current filters."""
+        frames = self.filtered()
+        self.summary.value = summary_html(
+            frames.rentals, len(self.frames.rentals), len(self.frames.errors), locale=self.locale
+        )
+        for name in CHARTS:
+            figure = self.figures[name] = draw_chart(name, frames)
+            self.axes[name] = figure.axes[0]
+            self.charts[name].outputs = (png_output(figure, name),)
+        self.table.value = table_html(frames.rentals, self.rows, locale=self.locale)
+
+    # --- messages --------------------------------------------------------------------------
+
+    def _say(self, text: str) -> None:
+        self.message.value = html.escape(self._redact(text))
+
+    def _error(self, exc: BaseException) -> None:
+        line = " ".join(f"{type(exc).__name__}: {exc}".split())  # one line, always
+        self.message.value = _ERROR.format(html.escape(self._redact(line)))
+
+    def _redact(self, text: str) -> str:
+        key = getattr(self.client, "_api_key", None)  # never shown, even inside an error
+        return redact(text, [key, resolve_setting(ENV_API_KEY)])
+
+    # --- buttons ---------------------------------------------------------------------------
+
+    def _report_tip(self) -> str:
+        return f"Write the filtered rentals' report (CSV and charts) into {self.out_dir}"
+
+    def write_report(self) -> list[Path]:
+        """What "Write report" does: the filtered frames to ``out_dir``, offered as downloads."""
+        from smspartner_analytics.report.writer import write_report
+
+        self.downloads.value = ""
+        try:
+            written = write_report(self.filtered(), self.out_dir)
+            self.downloads.value = download_links(written)
+        except SMSPartnerError as exc:
+            self._error(exc)
+            return []
+        except OSError as exc:  # reading the files back for the page
+            self._error(exc)
+            return []
+        self._say(f"Report written to {self.out_dir.resolve()} ({len(written)} files).")
+        return written
+
+    def _refresh_button(self) -> Any:
+        ready = self.store is not None and self.client is not None
+        button = self._w.Button(
+            description="Refresh",
+            disabled=not ready,
+            tooltip="Ask the API again for rentals that can still change"
+            if ready
+            else REFRESH_TOOLTIP,
+        )
+        button.on_click(lambda _button: self.refresh())
+        return button
+
+    def refresh(self) -> None:
+        """What "Refresh" does: ask again for the rentals that can change, reload, redraw.
+
+        The progress bar moves as answers arrive; then the message says what changed
+        (``"12 rentals asked again, 3 now ready."``). Errors are shown in one line.
+        """
+        if self.store is None or self.client is None:
+            raise ConfigurationError(REFRESH_TOOLTIP)
+        from smspartner_analytics.fetch import auth_message, fetch_statuses
+        from smspartner_analytics.frames.flattening import load_frames
+
+        tokens = self.refresh_tokens()
+        before = _statuses(self.frames)
+        self.progress.max, self.progress.value = max(len(tokens), 1), 0
+        self.progress.layout.visibility = "visible"
+        self.refresh_button.disabled = True
+        self._say(f"Asking the API again for {len(tokens):,} rentals…")
+        failed = 0
+        try:
+            for chunk in chunks(tokens, max(8, len(tokens) // 20)):
+                result = fetch_statuses(
+                    chunk, client=self.client, store=self.store, progress=False, errors="ignore"
+                )
+                failed += result.failed
+                if result.auth_failed:
+                    raise AuthenticationError(auth_message(result))
+                self.progress.value += len(chunk)
+            self.reload(load_frames(self.store))
+            after = _statuses(self.frames)
+            self._say(refresh_message(tokens, before, after, failed=failed, locale=self.locale))
+        except SMSPartnerError as exc:
+            self._error(exc)
+        finally:
+            self.refresh_button.disabled = False
+            self.progress.layout.visibility = "hidden"
+
+    def refresh_tokens(self) -> list[str]:
+        """Tokens a refresh asks again for: rentals not in a terminal status, then errors.
+
+        With a store, its own rule decides (``Store.pending_tokens``: what ``fetch_statuses``
+        really asks, so a not-found token is not counted as asked again).
+        """
+        rentals = self.frames.rentals
+        live = rentals.loc[~rentals["status"].isin(list(TERMINAL_STATUSES)), "token"]
+        tokens = [str(t) for t in live] + [str(t) for t in self.frames.errors.get("token", [])]
+        tokens = list(dict.fromkeys(tokens))
+        return tokens if self.store is None else self.store.pending_tokens(tokens)
+
+    def reload(self, frames: Frames) -> None:
+        """Show new frames, keeping the selections that still exist, and redraw."""
+        self.frames = frames
+        with self._one_redraw():
+            self._bar.update_options(frames)
+
+
+def _statuses(frames: Frames) -> dict[str, str]:
+    rentals = frames.rentals
+    return {str(t): str(s) for t, s in zip(rentals["token"], rentals["status"], strict=True)}

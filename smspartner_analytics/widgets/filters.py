@@ -1,0 +1,211 @@
+"""The dashboard's filters: which columns get one, their options, and the rows they keep.
+
+:class:`FilterBar` builds one ``SelectMultiple`` per category-like column (status, category,
+interest, sexe, metadata with at most :data:`MAX_OPTIONS` values), a pair of ``DatePicker`` per
+date column, and a locality-type filter; :meth:`FilterBar.apply` gives the filtered frames.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+import pandas as pd
+
+from smspartner_analytics.core.schema import RENTAL_COLUMNS, STATUS_LABELS
+from smspartner_analytics.frames.arrays import MISSING_ID, labelled_ids
+from smspartner_analytics.frames.dtypes import Frames
+
+__all__ = [
+    "FILTER_COLUMNS",
+    "MAX_OPTIONS",
+    "NONE_OPTION",
+    "FilterBar",
+    "as_date",
+    "is_date_column",
+    "parse_dates",
+]
+
+#: Rental columns offered as filters (when present), then any metadata column.
+FILTER_COLUMNS = ("status", "category", "interest", "sexe")
+#: A metadata column with more distinct values than this is not offered as a filter.
+MAX_OPTIONS = 50
+NONE_OPTION = MISSING_ID
+#: Wide enough for the longest description ("ordered on, from") so no label is cut.
+_DESCRIPTION_STYLE = {"description_width": "initial"}
+
+
+class FilterBar:
+    """The filter widgets for ``frames``; ``widgets`` maps a filter name to its widget."""
+
+    def __init__(self, w: Any, frames: Frames) -> None:
+        self._w = w
+        self.widgets: dict[str, Any] = {}
+        self.dates: dict[str, tuple[Any, Any]] = {}
+        self._boxes: dict[str, Any] = {}
+        rentals = frames.rentals
+        metadata = [c for c in rentals.columns if c not in RENTAL_COLUMNS]
+        for name in (*FILTER_COLUMNS, *metadata):
+            if name not in rentals.columns:
+                continue
+            if is_date_column(rentals[name]):
+                self._add_dates(name)
+            else:
+                options = options_of(rentals, name)
+                if 0 < len(options) <= MAX_OPTIONS:
+                    self.widgets[name] = self._select(name, options)
+        if "type" in frames.localisations.columns:
+            options = options_of(frames.localisations, "type")
+            if options:
+                self.widgets["type"] = self._select("type", options, label="locality type")
+
+    def _select(self, name: str, options: list[tuple[str, str]], *, label: str = "") -> Any:
+        w = self._w
+        title = w.HTML(f"<b>{label or name.replace('_', ' ')}</b>")
+        select = w.SelectMultiple(
+            options=options,
+            rows=min(len(options), 5),
+            tooltip=f"{name}: none selected means all; Ctrl/Cmd-click for several",
+            layout=w.Layout(width="220px"),
+        )
+        self._boxes[name] = w.VBox([title, select], layout=w.Layout(margin="0 12px 8px 0"))
+        return select
+
+    def _add_dates(self, name: str) -> None:
+        w = self._w
+        label = name.replace("_", " ")
+        start = w.DatePicker(description=f"{label}, from", style=_DESCRIPTION_STYLE)
+        end = w.DatePicker(description=f"{label}, to", style=_DESCRIPTION_STYLE)
+        self.dates[name] = (start, end)
+        self.widgets[name] = w.VBox([start, end], layout=w.Layout(margin="0 12px 8px 0"))
+
+    # --- what the layout and the observers need --------------------------------------------
+
+    def boxes(self) -> list[Any]:
+        """One box per filter (a title above each list), in order."""
+        return [self._boxes.get(name, widget) for name, widget in self.widgets.items()]
+
+    def value_widgets(self) -> list[Any]:
+        """Every widget whose ``value`` is a filter setting."""
+        pickers = [picker for pair in self.dates.values() for picker in pair]
+        return [w for n, w in self.widgets.items() if n not in self.dates] + pickers
+
+    # --- settings --------------------------------------------------------------------------
+
+    def check(self, name: str, values: Iterable[Any] | None) -> tuple[str, ...]:
+        """``values`` for select filter ``name`` as option values; ValueError when unknown."""
+        if name not in self.widgets:
+            known = ", ".join(self.widgets) or "none"
+            raise ValueError(f"no filter named {name!r}; the filters are: {known}")
+        wanted = tuple(str(v) for v in values or ())
+        allowed = {value for _label, value in self.widgets[name].options}
+        unknown = [v for v in wanted if v not in allowed]
+        if unknown:
+            raise ValueError(f"filter {name!r} has no option {', '.join(map(repr, unknown))}")
+        return wanted
+
+    def apply(self, frames: Frames) -> Frames:
+        """The frames as filtered: rentals by every filter, localisations by the remaining
+        tokens (and the locality type filter); errors and history unchanged."""
+        rentals = frames.rentals
+        localisations = frames.localisations
+        mask = pd.Series(True, index=rentals.index)
+        for name, widget in self.widgets.items():
+            if name in self.dates:
+                start, end = (picker.value for picker in self.dates[name])
+                if start is not None or end is not None:
+                    mask &= _date_mask(rentals[name], start, end)
+            elif widget.value and name != "type":
+                mask &= _isin(rentals[name], widget.value)
+        types = self.widgets["type"].value if "type" in self.widgets else ()
+        if types:
+            localisations = localisations[_isin(localisations["type"], types)]
+            mask &= rentals["token"].isin(localisations["token"])
+        if not mask.all():
+            rentals = rentals[mask]
+            localisations = localisations[localisations["token"].isin(rentals["token"])]
+        return Frames(
+            rentals=rentals.reset_index(drop=True),
+            localisations=localisations.reset_index(drop=True),
+            errors=frames.errors,
+            history=frames.history,
+        )
+
+    def update_options(self, frames: Frames) -> None:
+        """New options after a reload, keeping the selections that still exist."""
+        for name, widget in self.widgets.items():
+            if name in self.dates:
+                continue
+            source = frames.localisations if name == "type" else frames.rentals
+            if name not in source.columns:
+                continue
+            kept = widget.value
+            # not under hold_trait_notifications: ipywidgets would reset the value after us
+            widget.options = options_of(source, name)
+            allowed = {value for _label, value in widget.options}
+            widget.value = tuple(v for v in kept if v in allowed)
+
+
+def options_of(frame: pd.DataFrame, name: str) -> list[tuple[str, str]]:
+    """(label, value) pairs: statuses in lifecycle order; ids labelled like ``CSP+ (102)``."""
+    column = frame[name]
+    values = sorted({NONE_OPTION if pd.isna(v) else str(v) for v in column.unique()})
+    if name == "status":
+        values = [s for s in STATUS_LABELS if s in values]
+    label_column = f"{name}_label"
+    pairs = frame[[name, label_column]] if label_column in frame.columns else frame[[name]]
+    pairs = pairs.drop_duplicates()  # labelled once per distinct id, not once per row
+    named = labelled_ids(pairs[name], pairs.get(label_column))
+    shown = dict(zip(labelled_ids(pairs[name]), named, strict=True))
+    return [(shown.get(v, v), v) for v in values]
+
+
+def _isin(column: pd.Series, values: Sequence[str]) -> pd.Series:
+    text = column.astype("string")
+    mask = text.isin([v for v in values if v != NONE_OPTION])
+    if NONE_OPTION in values:
+        mask |= text.isna()
+    return mask.fillna(False).astype(bool)
+
+
+def is_date_column(column: pd.Series) -> bool:
+    """True for datetime columns and for text columns named like dates that hold some."""
+    if isinstance(column.dtype, pd.DatetimeTZDtype) or pd.api.types.is_datetime64_dtype(column):
+        return True
+    name = column.name.lower() if isinstance(column.name, str) else ""
+    if "date" not in name and not name.endswith(("_at", "_on")):
+        return False
+    return bool(parse_dates(column).notna().any())
+
+
+def parse_dates(column: pd.Series) -> pd.Series:
+    """``column`` as naive UTC timestamps (NaT where it holds no date)."""
+    if isinstance(column.dtype, pd.DatetimeTZDtype):
+        return pd.Series(column.dt.tz_convert(None), index=column.index)
+    if pd.api.types.is_datetime64_dtype(column):
+        return pd.Series(column, index=column.index)
+    text = column.astype("string")
+    parsed = pd.to_datetime(text, errors="coerce", format="ISO8601", utc=True)
+    return pd.Series(parsed.dt.tz_convert(None), index=column.index)
+
+
+def _date_mask(column: pd.Series, start: dt.date | None, end: dt.date | None) -> pd.Series:
+    dates = parse_dates(column)
+    mask = pd.Series(True, index=column.index)
+    if start is not None:
+        mask &= (dates >= pd.Timestamp(start)).fillna(False)
+    if end is not None:
+        mask &= (dates < pd.Timestamp(end) + pd.Timedelta(days=1)).fillna(False)
+    return mask
+
+
+def as_date(value: Any) -> dt.date | None:
+    """A date from a date, datetime, ISO text or None."""
+    if value is None:
+        return None
+    if isinstance(value, dt.datetime):
+        return value.date()
+    if isinstance(value, dt.date):
+        return value
+    return pd.Timestamp(value).date()

@@ -1,0 +1,179 @@
+"""Serve the dashboard as a web page through Voilà (``smspartner-analytics dashboard``).
+
+Voilà runs in this process and executes ``widgets/page.ipynb`` in a fresh kernel per page. The
+choices it is given, and why:
+
+- 127.0.0.1 by default; any other host needs the Jupyter server's token (printed once, in the
+  URL), since the page can ask the API with the user's key.
+- The API key stays in the kernel: the page's code holds no setting (it reads
+  ``SMSPARTNER_DASHBOARD_*`` and resolves the key like the CLI), cells are hidden, tracebacks are
+  off and every error shown on the page is one redacted line.
+- A kernel with no page connected for :data:`IDLE_TIMEOUT` seconds is shut down (culled); closing
+  a page shuts its kernel down at once (Voilà's own shutdown on unload).
+- The page asks nothing from other machines: the ``smspartner`` template is Voilà's ``lab``
+  without Font Awesome (from a CDN) and the Mermaid loader. MathJax is already off in ``lab``;
+  ipywidgets' own scripts come from the local server.
+- Ctrl-C stops the server, shuts every kernel down and exits with 130.
+"""
+
+from __future__ import annotations
+
+import errno
+import os
+import secrets
+import signal
+import socket
+import sys
+import webbrowser
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Final
+
+from smspartner_analytics.core.config import is_loopback_url
+from smspartner_analytics.core.errors import ConfigurationError
+from smspartner_analytics.widgets.page import ENV_CWD, ENV_OUT, ENV_STORE, NOTEBOOK
+
+__all__ = [
+    "DEFAULT_PORT",
+    "IDLE_TIMEOUT",
+    "INSTALL_HINT",
+    "ServeOptions",
+    "page_url",
+    "serve",
+]
+
+INSTALL_HINT: Final = (
+    "The dashboard page needs Voilà: pip install 'smspartner-analytics[dashboard]', then run "
+    "the command again."
+)
+DEFAULT_PORT: Final = 8866
+#: Seconds a kernel with no page connected lives on before it is shut down.
+IDLE_TIMEOUT: Final = 600
+CULL_INTERVAL: Final = 60
+#: Where the ``smspartner`` Voilà template lives (added to Jupyter's data path).
+SHARE: Final = Path(__file__).with_name("share")
+TEMPLATE: Final = "smspartner"
+
+
+@dataclass(frozen=True)
+class ServeOptions:
+    """What ``smspartner-analytics dashboard`` was asked for."""
+
+    host: str = "127.0.0.1"
+    port: int = DEFAULT_PORT
+    store: Path | None = None
+    out_dir: Path | None = None
+    open_browser: bool = True
+    idle_timeout: int = IDLE_TIMEOUT
+
+
+def _voila_app_class() -> Any:
+    try:
+        from voila.app import Voila
+    except ImportError:
+        raise ConfigurationError(INSTALL_HINT) from None
+    return Voila
+
+
+def _bracketed(host: str) -> str:
+    return f"[{host}]" if ":" in host else host
+
+
+def is_local(host: str) -> bool:
+    """True for a loopback address or name (127.0.0.1, ::1, localhost)."""
+    return is_loopback_url(f"http://{_bracketed(host)}/")
+
+
+def _free_port(host: str, port: int) -> int:
+    """``port`` if it can be bound on ``host`` (any free one for 0); one-line error otherwise."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    with socket.socket(family, socket.SOCK_STREAM) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind((host, port))
+        except OSError as exc:
+            if exc.errno == errno.EADDRINUSE:
+                raise ConfigurationError(
+                    f"Port {port} is already in use on {host}: choose another with --port "
+                    "(0 picks a free one)."
+                ) from None
+            raise ConfigurationError(
+                f"Cannot listen on {host}:{port} ({exc.strerror}): check --host and --port."
+            ) from None
+        return int(probe.getsockname()[1])
+
+
+def page_url(host: str, port: int, token: str = "") -> str:
+    """The address to open (with ``?token=`` when the server needs one)."""
+    shown = socket.gethostname() if host in ("0.0.0.0", "::") else _bracketed(host)  # noqa: S104
+    return f"http://{shown}:{port}/" + (f"?token={token}" if token else "")
+
+
+def _page_environment(options: ServeOptions) -> None:
+    """Settings for the page's kernel (it inherits this process's environment)."""
+    os.environ[ENV_CWD] = str(Path.cwd())
+    if options.store is not None:
+        os.environ[ENV_STORE] = str(options.store.expanduser().resolve())
+    if options.out_dir is not None:
+        os.environ[ENV_OUT] = str(options.out_dir.expanduser().resolve())
+    paths = [str(SHARE), *filter(None, os.environ.get("JUPYTER_PATH", "").split(os.pathsep))]
+    os.environ["JUPYTER_PATH"] = os.pathsep.join(paths)
+
+
+def serve(options: ServeOptions) -> int:
+    """Serve the dashboard until Ctrl-C; return the exit code (130 after Ctrl-C, else 0)."""
+    voila_class = _voila_app_class()
+    host = options.host
+    token = "" if is_local(host) else secrets.token_urlsafe(24)
+    port = _free_port(host, options.port)
+    url = page_url(host, port, token)
+    _page_environment(options)
+    interrupted: list[int] = []
+
+    class DashboardServer(voila_class):  # type: ignore[misc, valid-type]
+        """Voilà that announces our URL (once) and opens it only when asked."""
+
+        def launch_browser(self) -> None:  # called once the port is bound
+            print(f"Dashboard at {url}", flush=True)
+            print(
+                f"Idle pages' kernels are shut down after {options.idle_timeout} s. "
+                "Ctrl-C stops the server.",
+                flush=True,
+            )
+            if options.open_browser:
+                webbrowser.open(url)
+
+    argv = [
+        str(NOTEBOOK),
+        f"--Voila.ip={host}",
+        f"--Voila.port={port}",
+        "--Voila.port_retries=0",
+        "--Voila.open_browser=True",  # our launch_browser: prints the URL, opens it if asked
+        f"--Voila.token={token}",
+        "--Voila.log_level=WARN",
+        f"--VoilaConfiguration.template={TEMPLATE}",
+        "--VoilaConfiguration.show_tracebacks=False",
+        "--VoilaConfiguration.strip_sources=True",
+        f"--MappingKernelManager.cull_idle_timeout={options.idle_timeout}",
+        f"--MappingKernelManager.cull_interval={min(CULL_INTERVAL, options.idle_timeout)}",
+        "--MappingKernelManager.cull_connected=False",
+    ]
+    app = DashboardServer()
+    app.initialize(argv)
+
+    def on_interrupt(signum: int, _frame: Any) -> None:
+        interrupted.append(signum)
+        loop = getattr(app, "ioloop", None)
+        if loop is None:
+            raise KeyboardInterrupt
+        loop.add_callback_from_signal(loop.stop)
+
+    previous = signal.signal(signal.SIGINT, on_interrupt)
+    try:
+        app.start()  # returns once the loop stops; Voilà then shuts every kernel down
+    finally:
+        signal.signal(signal.SIGINT, previous)
+    if interrupted:
+        print("Stopped: every page's kernel is shut down.", file=sys.stderr)
+        return 130
+    return 0

@@ -1,0 +1,124 @@
+"""The dashboard's summary line and rentals table as HTML, formatted for people.
+
+Money, counts and dates go through ``core.numbers`` and one date format per locale; a missing
+value is an empty cell (never ``<NA>`` or ``nan``). Every value is HTML-escaped.
+"""
+
+from __future__ import annotations
+
+import html
+from collections.abc import Callable
+from typing import Any
+
+import pandas as pd
+
+from smspartner_analytics.core.numbers import Locale, count, money
+from smspartner_analytics.core.schema import RENTAL_COLUMNS, STATUS_LABELS
+from smspartner_analytics.widgets.filters import is_date_column, parse_dates
+
+__all__ = ["TABLE_COLUMNS", "format_date", "summary_html", "table_html"]
+
+#: Rental columns of the table (when present), then every metadata column, with their headers.
+TABLE_COLUMNS: dict[str, str] = {
+    "token": "Token",
+    "status": "Status",
+    "category_label": "Category",
+    "interest_label": "Interest",
+    "quantity": "Contacts",
+    "cost_total": "Cost",
+}
+_MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+_STYLE = (
+    "<style>.sa-table{border-collapse:collapse;font-size:13px}"
+    ".sa-table th,.sa-table td{padding:3px 10px;border-bottom:1px solid #ddd;text-align:left}"
+    ".sa-table td.num,.sa-table th.num{text-align:right;font-variant-numeric:tabular-nums}"
+    ".sa-table th{background:#f3f3f3}</style>"
+)
+
+
+def format_date(value: Any, *, locale: Locale = "en", time: bool = False) -> str:
+    """``2025-01-10`` → ``10 Jan 2025`` (en) or ``10/01/2025`` (fr); empty when missing."""
+    if value is None or pd.isna(value):
+        return ""
+    stamp = pd.Timestamp(value)
+    text = (
+        f"{stamp.day:02d}/{stamp.month:02d}/{stamp.year}"
+        if locale == "fr"
+        else f"{stamp.day} {_MONTHS[stamp.month - 1]} {stamp.year}"
+    )
+    return f"{text} {stamp.hour:02d}:{stamp.minute:02d}" if time else text
+
+
+def _formatter(name: str, column: pd.Series, locale: Locale) -> tuple[Callable[[Any], str], bool]:
+    """How to show one column's values, and whether it is a number (right-aligned)."""
+    if name == "cost_total" or name.startswith("cost"):
+        return (lambda v: money(float(v), locale=locale)), True
+    if pd.api.types.is_numeric_dtype(column) and not pd.api.types.is_bool_dtype(column):
+        return (lambda v: count(float(v), locale=locale)), True
+    return str, False
+
+
+def table_html(rentals: pd.DataFrame, rows: int, *, locale: Locale = "en") -> str:
+    """The first ``rows`` rentals as an HTML table, with a caption saying how many are shown."""
+    metadata = [c for c in rentals.columns if c not in RENTAL_COLUMNS]
+    columns = [c for c in (*TABLE_COLUMNS, *metadata) if c in rentals.columns]
+    head = rentals.loc[:, columns].head(rows)
+    if "category_label" in head.columns and "category" in head.columns:
+        shown = head["category_label"].astype("string").fillna(head["category"].astype("string"))
+        head = head.assign(category_label=shown)
+    cells: dict[str, list[str]] = {}
+    numeric: set[str] = set()
+    for name in columns:
+        column = head[name]
+        if is_date_column(column):
+            has_time = bool(pd.api.types.is_datetime64_any_dtype(column))
+            dates = parse_dates(column)
+            cells[name] = [format_date(v, locale=locale, time=has_time) for v in dates]
+            continue
+        show, is_number = _formatter(name, column, locale)
+        if is_number:
+            numeric.add(name)
+        cells[name] = ["" if pd.isna(v) else show(v) for v in column.astype(object)]
+    header = "".join(
+        f'<th class="{"num" if n in numeric else ""}">'
+        f"{html.escape(TABLE_COLUMNS.get(n, n.replace('_', ' ').capitalize()))}</th>"
+        for n in columns
+    )
+    body = "".join(
+        "<tr>"
+        + "".join(
+            f'<td class="{"num" if n in numeric else ""}">{html.escape(cells[n][i])}</td>'
+            for n in columns
+        )
+        + "</tr>"
+        for i in range(len(head))
+    )
+    caption = (
+        f"<p>First {count(len(head), locale=locale)} of {count(len(rentals), locale=locale)} "
+        "rentals shown by the filters</p>"
+    )
+    return f'{_STYLE}{caption}<table class="sa-table"><thead><tr>{header}</tr></thead>' + (
+        f"<tbody>{body}</tbody></table>"
+    )
+
+
+def summary_html(
+    rentals: pd.DataFrame, total_rentals: int, errors: int, *, locale: Locale = "en"
+) -> str:
+    """One line: how many rentals the filters keep, their spend, statuses, tokens without data."""
+    spend = float(rentals["cost_total"].sum()) if "cost_total" in rentals and len(rentals) else 0.0
+    by_status = rentals["status"].astype("string").value_counts() if "status" in rentals else None
+    statuses = ""
+    if by_status is not None and len(by_status):
+        parts = [
+            f"{count(int(by_status[s]), locale=locale)} {s}"
+            for s in STATUS_LABELS
+            if s in by_status.index and by_status[s]
+        ]
+        statuses = " · " + ", ".join(parts)
+    return (
+        f'<div style="font-size:15px"><b>{count(len(rentals), locale=locale)}</b> of '
+        f"{count(total_rentals, locale=locale)} rentals · spend "
+        f"<b>{html.escape(money(spend, locale=locale))}</b>{html.escape(statuses)} · "
+        f"{count(errors, locale=locale)} tokens without data</div>"
+    )
