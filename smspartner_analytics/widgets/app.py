@@ -24,7 +24,12 @@ from smspartner_analytics.core.redaction import redact
 from smspartner_analytics.core.schema import TERMINAL_STATUSES
 from smspartner_analytics.frames.dtypes import Frames
 from smspartner_analytics.widgets.actions import chunks, download_links, refresh_message
-from smspartner_analytics.widgets.charts import CHARTS, draw_chart, new_figure, png_output
+from smspartner_analytics.widgets.charts import (
+    CHARTS,
+    draw_chart,
+    pixel_width,
+    png_output,
+)
 from smspartner_analytics.widgets.filters import FilterBar, as_date
 from smspartner_analytics.widgets.table import summary_html, table_html
 
@@ -134,7 +139,10 @@ class Dashboard:
         self._paused = False  # True while several values change at once: one redraw after
         self.figures: dict[str, Figure] = {}
         self.axes: dict[str, Axes] = {}
-        self.charts: dict[str, Any] = {name: w.Output() for name in CHARTS}
+        self.charts: dict[str, Any] = {
+            name: w.Output(layout=w.Layout(flex="0 0 auto", width=f"{pixel_width(name) + 8}px"))
+            for name in CHARTS
+        }
         self.banner = w.HTML(banner)
         self.summary = w.HTML()
         self.table = w.HTML()
@@ -166,14 +174,18 @@ class Dashboard:
 
     def _layout(self) -> Any:
         w = self._w
+        no_shrink = w.Layout(flex="0 0 auto")
         filters = w.HBox(self._bar.boxes(), layout=w.Layout(flex_flow="row wrap"))
         buttons = w.HBox(
             [self.report_button, self.refresh_button, self.progress],
             layout=w.Layout(align_items="center"),
         )
         charts = w.HBox(
-            [self.charts["volume"], w.VBox([self.charts["spend"], self.charts["status"]])],
-            layout=w.Layout(flex_flow="row wrap"),
+            [
+                self.charts["volume"],
+                w.VBox([self.charts["spend"], self.charts["status"]], layout=no_shrink),
+            ],
+            layout=w.Layout(flex_flow="row wrap", align_items="flex-start"),
         )
         return w.VBox(
             [

@@ -120,6 +120,30 @@ def _page_environment(options: ServeOptions) -> None:
     os.environ["JUPYTER_PATH"] = os.pathsep.join(paths)
 
 
+def _voila_config(host: str, port: int, token: str, idle_timeout: int) -> Any:
+    """Voilà's settings (no config file is read: a stray voila.json cannot change them)."""
+    from traitlets.config import Config
+
+    config = Config()
+    config.Voila.ip = host
+    config.Voila.port = port
+    config.Voila.port_retries = 0
+    config.Voila.open_browser = True  # our launch_browser: prints the URL, opens it if asked
+    config.Voila.token = token
+    config.Voila.log_level = "ERROR"
+    config.Voila.config_file_paths = []
+    # pings every 30 s; a page gone without a goodbye is dropped after 30 s more
+    config.Voila.tornado_settings = {"ws_ping_interval": 30_000, "ws_ping_timeout": 30_000}
+    config.VoilaConfiguration.template = TEMPLATE
+    config.VoilaConfiguration.show_tracebacks = False
+    config.VoilaConfiguration.strip_sources = True
+    config.MappingKernelManager.cull_idle_timeout = idle_timeout
+    config.MappingKernelManager.cull_interval = min(CULL_INTERVAL, idle_timeout)
+    config.MappingKernelManager.cull_connected = False
+    config.KernelManager.transport = "ipc"  # Unix sockets in a private folder, not TCP ports
+    return config
+
+
 def serve(options: ServeOptions) -> int:
     """Serve the dashboard until Ctrl-C; return the exit code (130 after Ctrl-C, else 0)."""
     voila_class = _voila_app_class()
@@ -143,23 +167,8 @@ def serve(options: ServeOptions) -> int:
             if options.open_browser:
                 webbrowser.open(url)
 
-    argv = [
-        str(NOTEBOOK),
-        f"--Voila.ip={host}",
-        f"--Voila.port={port}",
-        "--Voila.port_retries=0",
-        "--Voila.open_browser=True",  # our launch_browser: prints the URL, opens it if asked
-        f"--Voila.token={token}",
-        "--Voila.log_level=WARN",
-        f"--VoilaConfiguration.template={TEMPLATE}",
-        "--VoilaConfiguration.show_tracebacks=False",
-        "--VoilaConfiguration.strip_sources=True",
-        f"--MappingKernelManager.cull_idle_timeout={options.idle_timeout}",
-        f"--MappingKernelManager.cull_interval={min(CULL_INTERVAL, options.idle_timeout)}",
-        "--MappingKernelManager.cull_connected=False",
-    ]
-    app = DashboardServer()
-    app.initialize(argv)
+    app = DashboardServer(config=_voila_config(host, port, token, options.idle_timeout))
+    app.initialize([str(NOTEBOOK)])
 
     def on_interrupt(signum: int, _frame: Any) -> None:
         interrupted.append(signum)

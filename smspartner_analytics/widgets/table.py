@@ -63,9 +63,10 @@ def table_html(rentals: pd.DataFrame, rows: int, *, locale: Locale = "en") -> st
     metadata = [c for c in rentals.columns if c not in RENTAL_COLUMNS]
     columns = [c for c in (*TABLE_COLUMNS, *metadata) if c in rentals.columns]
     head = rentals.loc[:, columns].head(rows)
-    if "category_label" in head.columns and "category" in head.columns:
-        shown = head["category_label"].astype("string").fillna(head["category"].astype("string"))
-        head = head.assign(category_label=shown)
+    for label, ident in (("category_label", "category"), ("interest_label", "interest")):
+        if label in head.columns and ident in rentals.columns:  # an id without a label: the id
+            ids = rentals.loc[head.index, ident].astype("string")
+            head = head.assign(**{label: head[label].astype("string").fillna(ids)})
     cells: dict[str, list[str]] = {}
     numeric: set[str] = set()
     for name in columns:
@@ -120,5 +121,5 @@ def summary_html(
         f'<div style="font-size:15px"><b>{count(len(rentals), locale=locale)}</b> of '
         f"{count(total_rentals, locale=locale)} rentals · spend "
         f"<b>{html.escape(money(spend, locale=locale))}</b>{html.escape(statuses)} · "
-        f"{count(errors, locale=locale)} tokens without data</div>"
+        f"{count(errors, locale=locale)} {'token' if errors == 1 else 'tokens'} without data</div>"
     )

@@ -1,0 +1,205 @@
+"""The served dashboard in a real browser: Debian's chromium driven by Playwright.
+
+One server and one page for the module (start-up costs seconds): ``smspartner-analytics
+dashboard --no-browser`` on a free port, on a store filled from a sandbox that accepts only a
+unique fake key. The page records every request, response, websocket frame and console error.
+A missing browser or Playwright fails the suite: it is never skipped.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from smspartner_analytics.client.http import Client
+from smspartner_analytics.core.schema import TokenEntry
+from smspartner_analytics.fetch import fetch_statuses
+from smspartner_analytics.simulator.server import SandboxURL, sandbox
+from smspartner_analytics.store.db import Store
+
+ROOT = Path(__file__).resolve().parents[2]
+CHROMIUM = Path(os.environ.get("SMSPARTNER_CHROMIUM", "/usr/bin/chromium"))
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-dev-shm-usage",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+#: A key no other test uses, so finding it anywhere in the page means it leaked.
+FAKE_KEY = f"fake-key-{uuid.uuid4().hex}"
+RENTALS = 40
+UNKNOWN = "f" * 40
+SCREENSHOTS = Path(tempfile.gettempdir()) / "smspartner-browser-screenshots"
+_URL = re.compile(r"Dashboard at (http://\S+)")
+
+
+@dataclass
+class Server:
+    """The running ``dashboard`` command."""
+
+    process: subprocess.Popen[str]
+    url: str
+    store: Path
+    out_dir: Path
+    sandbox: SandboxURL
+    output: list[str] = field(default_factory=list)
+    key: str = FAKE_KEY
+    rentals: int = RENTALS
+    screenshots: Path = SCREENSHOTS
+
+    def children(self) -> set[int]:
+        """Every process below the server (the pages' kernels), read from /proc."""
+        parents: dict[int, int] = {}
+        for stat in Path("/proc").glob("[0-9]*/stat"):
+            try:
+                fields = stat.read_text().rsplit(")", 1)[1].split()
+            except OSError:
+                continue
+            parents[int(stat.parent.name)] = int(fields[1])
+        found: set[int] = set()
+        todo = [self.process.pid]
+        while todo:
+            pid = todo.pop()
+            kids = [child for child, parent in parents.items() if parent == pid]
+            found.update(kids)
+            todo.extend(kids)
+        return found
+
+
+@dataclass
+class Recorder:
+    """What the page did: requests, responses, websocket frames, errors."""
+
+    requests: list[str] = field(default_factory=list)
+    responses: list[Any] = field(default_factory=list)
+    frames: list[str | bytes] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)
+
+    def attach(self, page: Any) -> None:
+        page.on("request", lambda request: self.requests.append(request.url))
+        page.on("response", lambda response: self.responses.append(response))
+        page.on("pageerror", lambda exc: self.errors.append(f"page error: {exc}"))
+        page.on(
+            "console",
+            lambda msg: (
+                self.errors.append(f"console error: {msg.text}") if msg.type == "error" else None
+            ),
+        )
+        page.on("websocket", self._websocket)
+
+    def _websocket(self, socket: Any) -> None:
+        socket.on("framesent", lambda payload: self.frames.append(payload))
+        socket.on("framereceived", lambda payload: self.frames.append(payload))
+
+
+def _start(store: Path, out_dir: Path, url: SandboxURL, cwd: Path) -> Server:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("SMSPARTNER_")}
+    env.update(
+        SMSPARTNER_API_KEY=FAKE_KEY,
+        SMSPARTNER_BASE_URL=str(url),
+        PYTHONPATH=os.pathsep.join(filter(None, [str(ROOT), env.get("PYTHONPATH")])),
+        MPLBACKEND="Agg",
+    )
+    command = [sys.executable, "-m", "smspartner_analytics", "dashboard", "--no-browser"]
+    command += ["--port", "0", "--store", str(store), "--out", str(out_dir)]
+    process = subprocess.Popen(
+        command,
+        cwd=cwd,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    assert process.stdout is not None
+    output: list[str] = []
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        line = process.stdout.readline()
+        if not line:
+            break
+        output.append(line)
+        if found := _URL.search(line):
+            return Server(process, found.group(1), store, out_dir, url, output)
+    process.kill()
+    pytest.fail("the dashboard command printed no address:\n" + "".join(output))
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+    folder = tmp_path_factory.mktemp("dashboard")
+    with sandbox(rentals=RENTALS, api_key=FAKE_KEY, advance_every=1) as url:
+        client = Client(api_key=FAKE_KEY, base_url=url, rate=None)
+        with Store(folder / "store.sqlite") as store:
+            entries = [*url.server.entries, TokenEntry(UNKNOWN, {"campaign": "Unknown"})]
+            fetch_statuses(entries, client=client, store=store, progress=False, errors="ignore")
+        client.close()
+        url.server.reset_counts()
+        running = _start(folder / "store.sqlite", folder / "report", url, folder)
+        try:
+            yield running
+        finally:
+            if running.process.poll() is None:
+                running.process.send_signal(signal.SIGINT)
+                try:
+                    running.process.wait(timeout=20)
+                except subprocess.TimeoutExpired:
+                    running.process.kill()
+                    running.process.wait()
+            if running.process.stdout is not None:
+                running.process.stdout.close()
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Any]:
+    if not CHROMIUM.is_file() or shutil.which(str(CHROMIUM)) is None:
+        pytest.fail(
+            f"No browser at {CHROMIUM}: install Debian's chromium (apt-get install -y chromium) "
+            "or set SMSPARTNER_CHROMIUM to a Chromium executable."
+        )
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        pytest.fail("Playwright is missing: pip install -e '.[dev,dashboard]'")
+    with sync_playwright() as playwright:
+        launched = playwright.chromium.launch(
+            executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS
+        )
+        try:
+            yield launched
+        finally:
+            launched.close()
+
+
+@pytest.fixture(scope="module")
+def recorder() -> Recorder:
+    return Recorder()
+
+
+@pytest.fixture(scope="module")
+def page(browser: Any, server: Server, recorder: Recorder) -> Iterator[Any]:
+    context = browser.new_context(viewport={"width": 1400, "height": 2200}, accept_downloads=True)
+    opened = context.new_page()
+    recorder.attach(opened)
+    opened.goto(server.url)
+    opened.wait_for_function("document.querySelectorAll('.widget-output img').length >= 3")
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    try:
+        yield opened
+    finally:
+        context.close()
