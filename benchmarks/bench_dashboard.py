@@ -31,7 +31,7 @@ __all__ = ["main"]
 
 N = 1_000 if QUICK else 10_000
 GOAL_SECONDS = 1.0
-REPEAT = 3 if QUICK else 5
+REPEAT = 2 if QUICK else 5
 
 
 def _frames() -> Frames:

@@ -35,6 +35,7 @@ BENCHMARKS = (
     "bench_memory",
     "bench_startup",
     "bench_report",
+    "bench_dashboard",
 )
 ROOT = Path(__file__).resolve().parents[1]
 _RATIO = re.compile(r"\d(?:\.\d+)?x\b|\bx\d|\d%| B/row")
