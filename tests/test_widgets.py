@@ -58,7 +58,13 @@ def make_frames() -> Frames:
         loc[col] = loc[col].astype("Int64")
     loc["shortfall"] = (loc["volume_desired"] - loc["volume_available"]).clip(lower=0)
     loc["coverage"] = loc["volume_available"].astype("float64") / loc["volume_desired"]
-    errors = pd.DataFrame({"token": pd.Series(["bad1"], dtype="string"), "error_code": [32]})
+    errors = pd.DataFrame(
+        {
+            "token": pd.Series(["bad1"], dtype="string"),
+            "error_code": [32],
+            "error_message": ["Location introuvable"],
+        }
+    )
     return Frames(rentals=rentals, localisations=loc, errors=errors)
 
 

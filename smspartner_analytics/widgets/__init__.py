@@ -2,7 +2,8 @@
 
 The package's modules, by responsibility: ``filters`` (which filters, their options, the rows they
 keep), ``table`` (summary line and table formats), ``charts`` (figures as PNG outputs),
-``actions`` (refresh messages, downloads), ``app`` (:func:`dashboard` and :class:`Dashboard`),
+``actions`` (refresh tokens and messages, downloads), ``app`` (:class:`Dashboard`), ``build``
+(:func:`dashboard`),
 ``page`` and ``serve`` (the web page ``smspartner-analytics dashboard`` serves through Voilà).
 ipywidgets is an optional extra (``pip install 'smspartner-analytics[notebooks]'``).
 
@@ -15,14 +16,16 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from smspartner_analytics.widgets.app import Dashboard, dashboard
+    from smspartner_analytics.widgets.app import Dashboard
+    from smspartner_analytics.widgets.build import dashboard
 
 __all__ = ["Dashboard", "dashboard"]
+_HOMES = {"Dashboard": "app", "dashboard": "build"}
 
 
 def __getattr__(name: str) -> Any:
-    if name not in __all__:
+    if name not in _HOMES:
         raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    value = getattr(importlib.import_module("smspartner_analytics.widgets.app"), name)
+    value = getattr(importlib.import_module(f"smspartner_analytics.widgets.{_HOMES[name]}"), name)
     globals()[name] = value
     return value

@@ -14,13 +14,45 @@ import mimetypes
 import zipfile
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from smspartner_analytics.core.numbers import Locale, count
+from smspartner_analytics.core.schema import TERMINAL_STATUSES
+from smspartner_analytics.frames.dtypes import Frames
 
-__all__ = ["MAX_DOWNLOAD_BYTES", "chunks", "download_links", "refresh_message"]
+if TYPE_CHECKING:
+    from smspartner_analytics.store.db import Store
+
+__all__ = [
+    "MAX_DOWNLOAD_BYTES",
+    "chunks",
+    "download_links",
+    "refresh_message",
+    "statuses",
+    "tokens_to_refresh",
+]
 
 #: Files larger than this are not put in the page (the message gives their folder instead).
 MAX_DOWNLOAD_BYTES = 25_000_000
+
+
+def tokens_to_refresh(frames: Frames, store: Store | None) -> list[str]:
+    """Tokens a refresh asks again for: rentals not in a terminal status, then errors.
+
+    With a store, its own rule decides (``Store.pending_tokens``: what ``fetch_statuses`` really
+    asks, so a not-found token is not counted as asked again).
+    """
+    rentals = frames.rentals
+    live = rentals.loc[~rentals["status"].isin(list(TERMINAL_STATUSES)), "token"]
+    tokens = [str(t) for t in live] + [str(t) for t in frames.errors.get("token", [])]
+    tokens = list(dict.fromkeys(tokens))
+    return tokens if store is None else store.pending_tokens(tokens)
+
+
+def statuses(frames: Frames) -> dict[str, str]:
+    """Each rental's status, by token."""
+    rentals = frames.rentals
+    return {str(t): str(s) for t, s in zip(rentals["token"], rentals["status"], strict=True)}
 
 
 def refresh_message(

@@ -8,7 +8,7 @@ reads :meth:`Dashboard.filtered` and the drawn :attr:`Dashboard.axes`, and click
 from __future__ import annotations
 
 import html
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -21,9 +21,14 @@ from smspartner_analytics.core.errors import (
 )
 from smspartner_analytics.core.numbers import Locale, check_locale
 from smspartner_analytics.core.redaction import redact
-from smspartner_analytics.core.schema import TERMINAL_STATUSES
 from smspartner_analytics.frames.dtypes import Frames
-from smspartner_analytics.widgets.actions import chunks, download_links, refresh_message
+from smspartner_analytics.widgets.actions import (
+    chunks,
+    download_links,
+    refresh_message,
+    statuses,
+    tokens_to_refresh,
+)
 from smspartner_analytics.widgets.charts import (
     CHARTS,
     draw_chart,
@@ -39,15 +44,12 @@ if TYPE_CHECKING:
 
     from smspartner_analytics.client.http import Client
     from smspartner_analytics.store.db import Store
-    from smspartner_analytics.workspace import Workspace
 
 __all__ = [
     "INSTALL_HINT",
     "REFRESH_TOOLTIP",
     "Dashboard",
-    "dashboard",
     "ipywidgets_module",
-    "sandbox_banner",
 ]
 
 INSTALL_HINT = (
@@ -56,16 +58,6 @@ INSTALL_HINT = (
 )
 REFRESH_TOOLTIP = "Refresh needs a store and a client: dashboard(frames, store=..., client=...)"
 _ERROR = '<span style="color:#b00020">{}</span>'
-_SANDBOX = (
-    '<div style="background:#fff4ce;padding:6px 10px;border-radius:4px">Sandbox: generated '
-    "rentals from the built-in imitation of the API, not your data (no API key and no store "
-    "found). {}</div>"
-)
-
-
-def sandbox_banner(description: str) -> str:
-    """The line a sandbox dashboard shows above everything else."""
-    return _SANDBOX.format(html.escape(description))
 
 
 def ipywidgets_module() -> Any:
@@ -75,41 +67,6 @@ def ipywidgets_module() -> Any:
     except ImportError:
         raise ConfigurationError(INSTALL_HINT) from None
     return ipywidgets
-
-
-def dashboard(
-    frames: Frames,
-    *,
-    workspace: Workspace | None = None,
-    store: Store | None = None,
-    client: Client | None = None,
-    out_dir: str | Path | None = None,
-    rows: int = 20,
-    locale: Locale = "en",
-) -> Dashboard:
-    """Build the dashboard for ``frames``; the last expression of a cell displays it.
-
-    ``workspace`` (from ``sa.open_workspace()``) gives the store and client, and a line saying
-    when the data comes from the sandbox; or pass ``store`` and ``client`` yourself. With both,
-    "Refresh" asks the API again for rentals that can still change. "Write report" writes the
-    filtered frames to ``out_dir`` (default ``report``) and offers the files for download.
-    ``locale`` (``en`` or ``fr``) formats money, counts and dates.
-    """
-    banner = ""
-    if workspace is not None:
-        store = workspace.store if store is None else store
-        client = workspace.client if client is None else client
-        if workspace.is_sandbox:
-            banner = sandbox_banner(workspace.describe())
-    return Dashboard(
-        frames,
-        store=store,
-        client=client,
-        out_dir=out_dir,
-        rows=rows,
-        locale=locale,
-        banner=banner,
-    )
 
 
 class Dashboard:
@@ -151,7 +108,7 @@ class Dashboard:
         self.progress = w.IntProgress(value=0, min=0, max=1, description="Asking")
         self.progress.layout.visibility = "hidden"
         self.report_button = w.Button(description="Write report", tooltip=self._report_tip())
-        self.report_button.on_click(lambda _button: self.write_report())
+        self.report_button.on_click(lambda _button: self._on_page(self.write_report))
         self.refresh_button = self._refresh_button()
         self.widget = self._layout()
         self.redraw()
@@ -256,6 +213,14 @@ class Dashboard:
         line = " ".join(f"{type(exc).__name__}: {exc}".split())  # one line, always
         self.message.value = _ERROR.format(html.escape(self._redact(line)))
 
+    def _on_page(self, action: Callable[[], object]) -> None:
+        """Run a button's action; an unexpected error (a bug) is still one line on the page."""
+        try:
+            action()
+        except Exception as exc:  # a click has no caller to raise to: the page is the only one
+            self._error(exc)
+            self.message.value += " (unexpected: please report it)"
+
     def _redact(self, text: str) -> str:
         key = getattr(self.client, "_api_key", None)  # never shown, even inside an error
         return redact(text, [key, resolve_setting(ENV_API_KEY)])
@@ -263,7 +228,10 @@ class Dashboard:
     # --- buttons ---------------------------------------------------------------------------
 
     def _report_tip(self) -> str:
-        return f"Write the filtered rentals' report (CSV and charts) into {self.out_dir}"
+        return (
+            "Write the filtered rentals' report (CSV, charts, workbook, HTML page) into "
+            f"{self.out_dir} and offer its files for download"
+        )
 
     def write_report(self) -> list[Path]:
         """What "Write report" does: the filtered frames to ``out_dir``, offered as downloads."""
@@ -271,7 +239,9 @@ class Dashboard:
 
         self.downloads.value = ""
         try:
-            written = write_report(self.filtered(), self.out_dir)
+            written = write_report(
+                self.filtered(), self.out_dir, xlsx=True, html=True, locale=self.locale
+            )
             self.downloads.value = download_links(written)
         except SMSPartnerError as exc:
             self._error(exc)
@@ -291,7 +261,7 @@ class Dashboard:
             if ready
             else REFRESH_TOOLTIP,
         )
-        button.on_click(lambda _button: self.refresh())
+        button.on_click(lambda _button: self._on_page(self.refresh))
         return button
 
     def refresh(self) -> None:
@@ -306,7 +276,7 @@ class Dashboard:
         from smspartner_analytics.frames.flattening import load_frames
 
         tokens = self.refresh_tokens()
-        before = _statuses(self.frames)
+        before = statuses(self.frames)
         self.progress.max, self.progress.value = max(len(tokens), 1), 0
         self.progress.layout.visibility = "visible"
         self.refresh_button.disabled = True
@@ -322,7 +292,7 @@ class Dashboard:
                     raise AuthenticationError(auth_message(result))
                 self.progress.value += len(chunk)
             self.reload(load_frames(self.store))
-            after = _statuses(self.frames)
+            after = statuses(self.frames)
             self._say(refresh_message(tokens, before, after, failed=failed, locale=self.locale))
         except SMSPartnerError as exc:
             self._error(exc)
@@ -336,19 +306,10 @@ class Dashboard:
         With a store, its own rule decides (``Store.pending_tokens``: what ``fetch_statuses``
         really asks, so a not-found token is not counted as asked again).
         """
-        rentals = self.frames.rentals
-        live = rentals.loc[~rentals["status"].isin(list(TERMINAL_STATUSES)), "token"]
-        tokens = [str(t) for t in live] + [str(t) for t in self.frames.errors.get("token", [])]
-        tokens = list(dict.fromkeys(tokens))
-        return tokens if self.store is None else self.store.pending_tokens(tokens)
+        return tokens_to_refresh(self.frames, self.store)
 
     def reload(self, frames: Frames) -> None:
         """Show new frames, keeping the selections that still exist, and redraw."""
         self.frames = frames
         with self._one_redraw():
             self._bar.update_options(frames)
-
-
-def _statuses(frames: Frames) -> dict[str, str]:
-    rentals = frames.rentals
-    return {str(t): str(s) for t, s in zip(rentals["token"], rentals["status"], strict=True)}
