@@ -54,9 +54,11 @@ def plot_lead_times(
         raise InputError(f"plot_lead_times needs the table of lead_times (no {low_col!r} column).")
     known = lead_times[lead_times[low_col].notna() & lead_times[high_col].notna()]
     if known.empty:
-        ax.text(0.5, 0.5, "No data", ha="center", va="center", transform=ax.transAxes)
+        ax.text(0.5, 0.5, "No data: no rental was seen both before and after the change",
+                ha="center", va="center", transform=ax.transAxes, wrap=True)  # fmt: skip
+        ax.set_xticks([])
+        ax.set_yticks([])
         ax.set_title(title)
-        ax.set_axis_off()
         return ax
     low = known[low_col].dt.total_seconds().to_numpy(dtype=float)
     high = known[high_col].dt.total_seconds().to_numpy(dtype=float)
