@@ -1,5 +1,7 @@
 """Helpers shared by several test modules: hypothesis strategies for API answers of any shape,
-the busiest-window counter, and fake clocks (one thread, and several threads).
+the busiest-window counter, fake clocks (one thread, and several threads), and ``rental_answer``:
+an API answer built from a few facts, so that tests get their frames from ``flatten()`` (the
+real shortfall, coverage, labels and dtypes) instead of computing columns by hand.
 
 ``JSON`` is any JSON-like value (huge and non-finite numbers, odd text, nesting); ``ANSWER`` is a
 status answer whose every field may be missing, of the wrong type or of a surprising value, with
@@ -10,13 +12,58 @@ from __future__ import annotations
 
 import heapq
 import threading
+from collections.abc import Sequence
+from datetime import UTC, datetime
 from typing import Any
 
 from hypothesis import strategies as st
 
 from benchmarks._common import busiest_window
 
-__all__ = ["ANSWER", "JSON", "SCALARS", "FakeClock", "VirtualClock", "busiest_window"]
+__all__ = [
+    "ANSWER",
+    "AT",
+    "JSON",
+    "SCALARS",
+    "FakeClock",
+    "VirtualClock",
+    "busiest_window",
+    "rental_answer",
+]
+
+#: When test answers were fetched.
+AT = datetime(2025, 3, 1, 12, 0, tzinfo=UTC)
+#: The API's status code of each status name ("unknown": a code the API does not define).
+_CODES = {"requested": 0, "processing": 1, "ready": 2, "failed": 3, "downloaded": 5, "unknown": 4}
+
+
+def rental_answer(
+    token: str,
+    status: str = "ready",
+    *,
+    category: str | None = "102",
+    interest: str | None = None,
+    sexe: str = "femme",
+    cost_total: float = 1.0,
+    quantity: int = 10,
+    locations: Sequence[tuple[str, str, int, int]] = (),
+) -> dict[str, Any]:
+    """A success answer as the API sends it; ``locations`` are (type, location, desired,
+    available) rows of ``details_localisation``."""
+    location: dict[str, Any] = {
+        "sexe": sexe,
+        "cost": {"quantity": quantity, "total": f"{cost_total:.3f}"},
+        "details_localisation": [
+            {"Type": kind, "Location": where, "VolumeDesired": str(desired), "Volume": str(got)}
+            for kind, where, desired, got in locations
+        ],
+    }
+    if category is not None:
+        location["category"] = category
+    if interest is not None:
+        location["interest"] = interest
+    return {"success": True, "token": token, "status": _CODES[status], "location": location}
+
 
 #: Integers beyond int64 and float64, which typed columns must refuse without crashing.
 HUGE = st.sampled_from([10**400, -(10**400), 2**64, -(2**63) - 1, 2**70, 10**4000])

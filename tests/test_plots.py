@@ -7,6 +7,7 @@ from collections.abc import Callable, Iterator
 import matplotlib as mpl
 import pandas as pd
 import pytest
+from helpers import AT, rental_answer
 from matplotlib.axes import Axes
 from matplotlib.colors import to_hex
 from matplotlib.container import BarContainer
@@ -14,39 +15,30 @@ from matplotlib.figure import Figure
 
 from smspartner_analytics import plots
 from smspartner_analytics.core.errors import InputError
+from smspartner_analytics.frames.flattening import flatten, join_metadata
 from smspartner_analytics.plots import plot_spend, plot_status, plot_volume
 
 STATUSES = ["requested", "processing", "ready", "failed", "downloaded", "unknown"]
 
 
 def localisations(rows: list[tuple[str, str, str, int, int]]) -> pd.DataFrame:
-    """Rows of (token, type, location, desired, available) → a localisations frame."""
-    frame = pd.DataFrame(
-        rows, columns=["token", "type", "location", "volume_desired", "volume_available"]
-    )
-    for col in ("token", "type", "location"):
-        frame[col] = frame[col].astype("string")
-    for col in ("volume_desired", "volume_available"):
-        frame[col] = frame[col].astype("Int64")
-    frame["shortfall"] = (frame["volume_desired"] - frame["volume_available"]).clip(lower=0)
-    desired = frame["volume_desired"].astype("float64").replace(0.0, float("nan"))
-    frame["coverage"] = frame["volume_available"].astype("float64") / desired
-    return frame
+    """Rows of (token, type, location, desired, available) → ``flatten()``'s localisations."""
+    by_token: dict[str, list[tuple[str, str, int, int]]] = {}
+    for token, kind, where, desired, available in rows:
+        by_token.setdefault(token, []).append((kind, where, desired, available))
+    answers = [rental_answer(t, locations=locs) for t, locs in by_token.items()]
+    return flatten(answers, fetched_at=AT).localisations
 
 
 def rentals(rows: list[tuple[str, str, str | None, float]]) -> pd.DataFrame:
-    """Rows of (token, status, category, cost_total) → a rentals frame."""
-    frame = pd.DataFrame(rows, columns=["token", "status", "category", "cost_total"])
-    frame["token"] = frame["token"].astype("string")
-    frame["status"] = pd.Categorical(frame["status"], categories=STATUSES)
-    frame["category"] = frame["category"].astype("string")
-    labels = {"102": "CSP+", "103": "CSP-"}
-    frame["category_label"] = frame["category"].map(labels).astype("string")
-    frame["quantity"] = pd.array([10] * len(frame), dtype="Int64")
-    frame["cost_total"] = frame["cost_total"].astype("float64")
-    frame["fetched_at"] = pd.Timestamp("2025-03-01", tz="UTC")
-    frame["campaign"] = pd.Series(["spring"] * len(frame), dtype="string")
-    return frame
+    """Rows of (token, status, category, cost_total) → ``flatten()``'s rentals, with a
+    ``campaign`` column as a tokens file would add it."""
+    answers = [
+        rental_answer(token, status, category=category, cost_total=cost)
+        for token, status, category, cost in rows
+    ]
+    frame = flatten(answers, fetched_at=AT).rentals
+    return join_metadata(frame, {token: {"campaign": "spring"} for token, *_ in rows})
 
 
 @pytest.fixture

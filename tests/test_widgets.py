@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
+import dataclasses
 import sys
 from pathlib import Path
 
-import pandas as pd
 import pytest
+from helpers import AT, rental_answer
 from matplotlib.container import BarContainer
 
 from smspartner_analytics.core.errors import ConfigurationError
 from smspartner_analytics.frames.dtypes import Frames
+from smspartner_analytics.frames.flattening import flatten, join_metadata
 from smspartner_analytics.widgets import Dashboard, dashboard
 
 STATUSES = ["requested", "processing", "ready", "failed", "downloaded", "unknown"]
@@ -32,40 +34,27 @@ LOCALISATIONS = [
 
 
 def make_frames() -> Frames:
-    rentals = pd.DataFrame(
-        RENTALS,
-        columns=["token", "status", "category", "interest", "campaign", "ordered_on", "cost"],
+    """The rentals above as the API would answer them, through ``flatten()``, with their
+    campaign and order date as a tokens file gives them, and one token the API does not know."""
+    quantities = dict(zip([r[0] for r in RENTALS], [10, 20, 30, 40], strict=True))
+    answers = [
+        rental_answer(
+            token,
+            status,
+            category=category,
+            interest=interest,
+            cost_total=cost,
+            quantity=quantities[token],
+            locations=[row[1:] for row in LOCALISATIONS if row[0] == token],
+        )
+        for token, status, category, interest, _campaign, _ordered, cost in RENTALS
+    ]
+    answers.append(
+        {"success": False, "code": 32, "message": "Location introuvable", "token": "bad1"}
     )
-    rentals = rentals.rename(columns={"cost": "cost_total"})
-    rentals["token"] = rentals["token"].astype("string")
-    rentals["status"] = pd.Categorical(rentals["status"], categories=STATUSES, ordered=True)
-    for col in ("category", "interest"):
-        rentals[col] = rentals[col].astype("category")
-    rentals["category_label"] = rentals["category"].map({"102": "CSP+", "103": "CSP-"})
-    rentals["interest_label"] = rentals["interest"].map({"14": "Habitation"})
-    rentals["quantity"] = pd.array([10, 20, 30, 40], dtype="Int64")
-    rentals["fetched_at"] = pd.Timestamp("2025-08-01", tz="UTC")
-    for col in ("campaign", "ordered_on"):
-        rentals[col] = rentals[col].astype("string")
-    loc = pd.DataFrame(
-        LOCALISATIONS,
-        columns=["token", "type", "location", "volume_desired", "volume_available"],
-    )
-    loc["token"] = loc["token"].astype("string")
-    loc["type"] = loc["type"].astype("category")
-    loc["location"] = loc["location"].astype("string")
-    for col in ("volume_desired", "volume_available"):
-        loc[col] = loc[col].astype("Int64")
-    loc["shortfall"] = (loc["volume_desired"] - loc["volume_available"]).clip(lower=0)
-    loc["coverage"] = loc["volume_available"].astype("float64") / loc["volume_desired"]
-    errors = pd.DataFrame(
-        {
-            "token": pd.Series(["bad1"], dtype="string"),
-            "error_code": [32],
-            "error_message": ["Location introuvable"],
-        }
-    )
-    return Frames(rentals=rentals, localisations=loc, errors=errors)
+    frames = flatten(answers, fetched_at=AT)
+    metadata = {r[0]: {"campaign": r[4], "ordered_on": r[5]} for r in RENTALS}
+    return dataclasses.replace(frames, rentals=join_metadata(frames.rentals, metadata))
 
 
 def bars(board: Dashboard, chart: str) -> list[BarContainer]:
@@ -83,6 +72,7 @@ def test_filters_offered_for_present_columns_with_readable_labels() -> None:
         "status",
         "category",
         "interest",
+        "sexe",
         "campaign",
         "ordered_on",
         "type",
