@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from smspartner_analytics.cli._common import Parents, Subparsers
+from smspartner_analytics.cli._common import Parents, Subparsers, positive_int
 
 __all__ = ["register", "run"]
 
@@ -58,6 +58,16 @@ def register(sub: Subparsers, parents: Parents) -> None:
         metavar="DIR",
         help="folder the page's 'Write report' writes to (default ./smspartner-report)",
     )
+    p.add_argument(
+        "--idle-timeout",
+        type=positive_int,
+        default=IDLE_TIMEOUT,
+        metavar="SECONDS",
+        help=(
+            "shut down a page's kernel after this long with no browser connected "
+            f"(default {IDLE_TIMEOUT})"
+        ),
+    )
     p.add_argument("--no-browser", action="store_true", help="print the address, open nothing")
     p.set_defaults(run=run)
 
@@ -71,5 +81,6 @@ def run(args: argparse.Namespace) -> int:
         store=Path(args.store) if args.store else None,
         out_dir=Path(args.out),
         open_browser=not args.no_browser,
+        idle_timeout=args.idle_timeout,
     )
     return serve(options)

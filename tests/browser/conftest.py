@@ -64,22 +64,8 @@ class Server:
     screenshots: Path = SCREENSHOTS
 
     def children(self) -> set[int]:
-        """Every process below the server (the pages' kernels), read from /proc."""
-        parents: dict[int, int] = {}
-        for stat in Path("/proc").glob("[0-9]*/stat"):
-            try:
-                fields = stat.read_text().rsplit(")", 1)[1].split()
-            except OSError:
-                continue
-            parents[int(stat.parent.name)] = int(fields[1])
-        found: set[int] = set()
-        todo = [self.process.pid]
-        while todo:
-            pid = todo.pop()
-            kids = [child for child, parent in parents.items() if parent == pid]
-            found.update(kids)
-            todo.extend(kids)
-        return found
+        """Every process below the server (the pages' kernels)."""
+        return children_of(self.process.pid)
 
 
 @dataclass
@@ -108,23 +94,22 @@ class Recorder:
         socket.on("framereceived", lambda payload: self.frames.append(payload))
 
 
-def _start(store: Path, out_dir: Path, url: SandboxURL, cwd: Path) -> Server:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("SMSPARTNER_")}
-    env.update(
-        SMSPARTNER_API_KEY=FAKE_KEY,
-        SMSPARTNER_BASE_URL=str(url),
-        PYTHONPATH=os.pathsep.join(filter(None, [str(ROOT), env.get("PYTHONPATH")])),
+def start_dashboard(
+    store: Path, out_dir: Path, cwd: Path, env: dict[str, str], *options: str
+) -> tuple[subprocess.Popen[str], str, list[str]]:
+    """Run ``smspartner-analytics dashboard --no-browser --port 0``; wait for its address.
+
+    ``env`` is added to this environment less every ``SMSPARTNER_*`` setting."""
+    full = {k: v for k, v in os.environ.items() if not k.startswith("SMSPARTNER_")}
+    full.update(
+        env,
+        PYTHONPATH=os.pathsep.join(filter(None, [str(ROOT), full.get("PYTHONPATH")])),
         MPLBACKEND="Agg",
     )
     command = [sys.executable, "-m", "smspartner_analytics", "dashboard", "--no-browser"]
-    command += ["--port", "0", "--store", str(store), "--out", str(out_dir)]
+    command += ["--port", "0", "--store", str(store), "--out", str(out_dir), *options]
     process = subprocess.Popen(
-        command,
-        cwd=cwd,
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
+        command, cwd=cwd, env=full, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
     )
     assert process.stdout is not None
     output: list[str] = []
@@ -135,34 +120,70 @@ def _start(store: Path, out_dir: Path, url: SandboxURL, cwd: Path) -> Server:
             break
         output.append(line)
         if found := _URL.search(line):
-            return Server(process, found.group(1), store, out_dir, url, output)
+            output.append(process.stdout.readline())  # the line on idle kernels and Ctrl-C
+            return process, found.group(1), output
     process.kill()
+    process.wait()
+    process.stdout.close()
     pytest.fail("the dashboard command printed no address:\n" + "".join(output))
+
+
+def stop_dashboard(process: subprocess.Popen[str]) -> None:
+    """Ctrl-C, then kill if it hangs; close its output."""
+    if process.poll() is None:
+        process.send_signal(signal.SIGINT)
+        try:
+            process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+    if process.stdout is not None:
+        process.stdout.close()
+
+
+def children_of(root: int) -> set[int]:
+    """Every process below ``root`` (the pages' kernels under the server), read from /proc."""
+    parents: dict[int, int] = {}
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        parents[int(stat.parent.name)] = int(fields[1])
+    found: set[int] = set()
+    todo = [root]
+    while todo:
+        pid = todo.pop()
+        kids = [child for child, parent in parents.items() if parent == pid]
+        found.update(kids)
+        todo.extend(kids)
+    return found
+
+
+def fill_store(path: Path, url: SandboxURL, key: str) -> None:
+    """The sandbox's rentals and one token it does not know, fetched into a store at ``path``."""
+    client = Client(api_key=key, base_url=url, rate=None)
+    with Store(path) as store:
+        entries = [*url.server.entries, TokenEntry(UNKNOWN, {"campaign": "Unknown"})]
+        fetch_statuses(entries, client=client, store=store, progress=False, errors="ignore")
+    client.close()
 
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     folder = tmp_path_factory.mktemp("dashboard")
     with sandbox(rentals=RENTALS, api_key=FAKE_KEY, advance_every=1) as url:
-        client = Client(api_key=FAKE_KEY, base_url=url, rate=None)
-        with Store(folder / "store.sqlite") as store:
-            entries = [*url.server.entries, TokenEntry(UNKNOWN, {"campaign": "Unknown"})]
-            fetch_statuses(entries, client=client, store=store, progress=False, errors="ignore")
-        client.close()
+        fill_store(folder / "store.sqlite", url, FAKE_KEY)
         url.server.reset_counts()
-        running = _start(folder / "store.sqlite", folder / "report", url, folder)
+        env = {"SMSPARTNER_API_KEY": FAKE_KEY, "SMSPARTNER_BASE_URL": str(url)}
+        process, address, output = start_dashboard(
+            folder / "store.sqlite", folder / "report", folder, env
+        )
+        running = Server(process, address, folder / "store.sqlite", folder / "report", url, output)
         try:
             yield running
         finally:
-            if running.process.poll() is None:
-                running.process.send_signal(signal.SIGINT)
-                try:
-                    running.process.wait(timeout=20)
-                except subprocess.TimeoutExpired:
-                    running.process.kill()
-                    running.process.wait()
-            if running.process.stdout is not None:
-                running.process.stdout.close()
+            stop_dashboard(process)
 
 
 @pytest.fixture(scope="module")
