@@ -6,6 +6,7 @@ then what leaked, then stopping the server). Screenshots go to ``SCREENSHOTS``.
 
 from __future__ import annotations
 
+import re
 import signal
 import zipfile
 from pathlib import Path
@@ -87,16 +88,24 @@ def test_refresh_asks_exactly_the_non_final_tokens_and_says_so(page: Any, server
     with Store(server.store) as store:
         pending = set(store.pending_tokens(store.tokens()))
     assert 0 < len(pending) < server.rentals
-    server.sandbox.server.reset_counts()
+    sandbox = server.sandbox.server  # advance_every=1: each rental asked again moves on one step
+    before = {t: sandbox.request_count(t) for t in sandbox.tokens}
+    total_before = sandbox.request_count()
+    table_before = _state(page)["table"]
     page.get_by_role("button", name="Refresh").click()
     message = page.locator(".widget-html", has_text="rentals asked again")
     message.wait_for(timeout=30_000)
-    asked = {t: server.sandbox.server.request_count(t) for t in server.sandbox.server.tokens}
+    asked = {t: sandbox.request_count(t) - n for t, n in before.items()}
     assert {t for t, n in asked.items() if n} == pending
-    assert all(n == 1 for t, n in asked.items() if t in pending)
-    assert server.sandbox.server.request_count() == len(pending)
-    assert f"{len(pending)} rentals asked again" in message.inner_text()
-    assert "now ready" in message.inner_text()
+    assert all(asked[t] == 1 for t in pending)
+    assert sandbox.request_count() - total_before == len(pending)
+    text = message.inner_text()
+    assert f"{len(pending)} rentals asked again" in text
+    found = re.search(r"(\d+) now ready(?:, (\d+) moved to another status)?", text)
+    assert found is not None, text
+    assert int(found.group(1)) + int(found.group(2) or 0) == len(pending)  # every one moved on
+    assert int(found.group(1)) > 0
+    assert _state(page)["table"] != table_before  # the filtered ready rentals are others now
 
 
 def test_write_report_offers_the_files_for_download(page: Any, server: Any) -> None:
@@ -117,6 +126,7 @@ def test_write_report_offers_the_files_for_download(page: Any, server: Any) -> N
     text = Path(download.value.path()).read_text(encoding="utf-8-sig")
     assert text == (server.out_dir / csv_name).read_text(encoding="utf-8-sig")
     assert "ready" in text
+    page.screenshot(path=str(server.screenshots / "refreshed-and-report.png"))
 
 
 def test_no_page_errors_no_key_and_no_outside_request(
