@@ -51,6 +51,7 @@ _LAZY: dict[str, str] = {
     "lead_times": "leadtimes",
     "lead_time_summary": "leadtimes",
     "plot_volume": "plots",
+    "plot_rental_volume": "plots",
     "plot_spend": "plots",
     "plot_status": "plots",
     "plot_lead_times": "leadtime_plots",
@@ -87,6 +88,7 @@ if _typing.TYPE_CHECKING:  # pragma: no cover - the lazy names, for type checker
     from smspartner_analytics.leadtime_plots import plot_lead_times as plot_lead_times
     from smspartner_analytics.leadtimes import lead_time_summary as lead_time_summary
     from smspartner_analytics.leadtimes import lead_times as lead_times
+    from smspartner_analytics.plots import plot_rental_volume as plot_rental_volume
     from smspartner_analytics.plots import plot_spend as plot_spend
     from smspartner_analytics.plots import plot_status as plot_status
     from smspartner_analytics.plots import plot_volume as plot_volume

@@ -24,7 +24,20 @@ LAYERS: dict[str, int] = {
     "leadtimes": 3,
     "watching": 3,
     "workspace": 3,
-    **dict.fromkeys(["plots", "leadtime_plots", "report", "widgets", "demo", "cli", "__main__"], 4),
+    **dict.fromkeys(
+        [
+            "plots",
+            "plotkit",
+            "volume_plots",
+            "leadtime_plots",
+            "report",
+            "widgets",
+            "demo",
+            "cli",
+            "__main__",
+        ],
+        4,
+    ),
 }
 TOP_ONLY = ("matplotlib.pyplot", "ipywidgets")
 SOURCES = sorted(p for p in PACKAGE.rglob("*.py") if p != PACKAGE / "__init__.py")

@@ -243,6 +243,7 @@ def test_every_public_name_works(tmp_path: Path, monkeypatch: pytest.MonkeyPatch
     )
     for plot, frame in (
         (s.plot_volume, frames.localisations),
+        (s.plot_rental_volume, frames.localisations),
         (s.plot_spend, frames.rentals),
         (s.plot_status, frames.rentals),
         (s.plot_lead_times, durations),

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import io
 from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
 
 import matplotlib as mpl
 import pandas as pd
@@ -12,11 +15,12 @@ from matplotlib.axes import Axes
 from matplotlib.colors import to_hex
 from matplotlib.container import BarContainer
 from matplotlib.figure import Figure
+from matplotlib.text import Text
 
 from smspartner_analytics import plots
 from smspartner_analytics.core.errors import InputError
 from smspartner_analytics.frames.flattening import flatten, join_metadata
-from smspartner_analytics.plots import plot_spend, plot_status, plot_volume
+from smspartner_analytics.plots import plot_rental_volume, plot_spend, plot_status, plot_volume
 
 STATUSES = ["requested", "processing", "ready", "failed", "downloaded", "unknown"]
 
@@ -74,56 +78,66 @@ def has_no_data(ax: Axes) -> bool:
 # --- plot_volume ---------------------------------------------------------------------------
 
 
-def test_volume_bars_equal_input_and_shortfall_is_highlighted(ax: Axes) -> None:
+def test_volume_shares_obtained_and_short_per_locality(ax: Axes) -> None:
     frame = localisations(
         [
             ("t1", "cp", "06200", 10, 266),
             ("t1", "cp", "60200", 1500, 900),
+            ("t2", "cp", "60200", 500, 900),  # the same postcode, its own (overlapping) pool
             ("t2", "cp", "75001", 0, 5),
         ]
     )
     assert plot_volume(frame, ax=ax) is ax
-    desired, available = bar_groups(ax)
+    obtained, short = bar_groups(ax)
     # ranked by shortfall, then desired: 60200 (shortfall 600), 06200, 75001
     assert tick_texts(ax) == ["60200", "06200", "75001"]
-    assert values(desired) == [1500, 10, 0]
-    assert values(available) == [900, 10, 0]  # obtained: min(desired, available)
-    assert [p.get_height() for p in desired.patches] == [0.4] * 3
-    colours = [to_hex(p.get_facecolor()) for p in desired.patches]
-    assert colours[0] == plots.SHORTFALL
-    assert colours[1] == colours[2] == plots.DESIRED
-    assert all(to_hex(p.get_facecolor()) == plots.AVAILABLE for p in available.patches)
-    assert "1,500 · short 600" in all_texts(ax)
+    assert values(obtained) == pytest.approx([1400 / 2000, 1.0, 0.0])
+    assert values(short) == pytest.approx([600 / 2000, 0.0, 0.0])
+    # the short part starts where the obtained part ends: one bar of 100%, two colours
+    assert [p.get_x() for p in short.patches] == pytest.approx(values(obtained))
+    assert {to_hex(p.get_facecolor()) for p in short.patches} == {plots.SHORTFALL}
+    assert {to_hex(p.get_facecolor()) for p in obtained.patches} == {plots.OBTAINED}
+    texts = all_texts(ax)
+    # pools are not added up: the largest one any rental saw, labelled as such
+    assert "2,000 desired · short 600 · largest pool 900" in texts
+    assert "10 desired · all obtained · largest pool 266" in texts
+    assert "nothing desired · largest pool 5" in texts
+    assert not any("1,800" in t for t in texts)
     legend_box = ax.get_legend()
     assert legend_box is not None
-    legend = [t.get_text() for t in legend_box.get_texts()]
-    assert any("shortfall" in text for text in legend)
-    assert ax.get_title()
-    assert ax.get_xlabel() == "contacts"
+    assert any("short" in t.get_text() for t in legend_box.get_texts())
+    assert "2,010 desired · 600 short" in ax.get_title()
 
 
-def test_volume_thousands_separators_in_labels(ax: Axes) -> None:
-    plot_volume(localisations([("t1", "cp", "06200", 1234567, 12345)]), ax=ax)
-    labels = all_texts(ax)
-    assert "12,345" in labels
-    assert "1,234,567 · short 1,222,222" in labels
+def test_volume_thousands_separators_and_french_numbers(ax: Axes) -> None:
+    frame = localisations([("t1", "cp", "06200", 1234567, 12345)])
+    plot_volume(frame, ax=ax)
+    assert "1,234,567 desired · short 1,222,222 · largest pool 12,345" in all_texts(ax)
+    ax.clear()
+    plot_volume(frame, locale="fr", ax=ax)
+    nb = "\u202f"
+    assert f"1{nb}234{nb}567 desired · short 1{nb}222{nb}222 · largest pool 12{nb}345" in all_texts(
+        ax
+    )
+    ax.figure.canvas.draw()
+    assert "50\u00a0%" in tick_texts(ax, "x")
 
 
 def test_volume_top_n_plus_others(ax: Axes) -> None:
-    rows = [("t1", "cp", f"{i:05d}", 100 + i, 1000) for i in range(500)]
+    rows = [("t1", "cp", f"{i:05d}", 100 + i, 1000 + i) for i in range(500)]
     rows.append(("t2", "cp", "99999", 50, 10))  # the only shortfall: ranked first
     frame = localisations(rows)
     plot_volume(frame, top=5, ax=ax)
-    desired, available = bar_groups(ax)
+    obtained, short = bar_groups(ax)
     labels = tick_texts(ax)
-    assert len(desired.patches) == len(available.patches) == 6
+    assert len(obtained.patches) == len(short.patches) == 6
     assert labels[0] == "99999"
     assert labels[1:5] == ["00499", "00498", "00497", "00496"]
     assert labels[-1] == "others (496)"
     rest_desired = sum(100 + i for i in range(496))
-    assert values(desired)[-1] == rest_desired
-    assert values(available)[-1] == rest_desired  # all obtained
-    assert to_hex(desired.patches[-1].get_facecolor()) == plots.OTHERS
+    assert f"{rest_desired:,} desired · all obtained · largest pool 1,495" in all_texts(ax)
+    assert to_hex(obtained.patches[-1].get_facecolor()) == plots.OTHERS
+    assert "5 of 501 localities" in ax.get_title()
 
 
 def test_volume_five_localities_have_no_others(ax: Axes) -> None:
@@ -138,12 +152,40 @@ def test_volume_by_token_and_type(ax: Axes) -> None:
         [("t1", "cp", "06200", 10, 20), ("t1", "dep", "06", 5, 1), ("t2", "cp", "75001", 7, 7)]
     )
     plot_volume(frame, by="token", ax=ax)
-    desired, _ = bar_groups(ax)
     assert sorted(tick_texts(ax)) == ["t1", "t2"]
-    assert sorted(values(desired)) == [7, 15]
+    assert "15 desired · short 4 · largest pool 20" in all_texts(ax)
     ax.clear()
     plot_volume(frame, by="type", ax=ax)
     assert tick_texts(ax) == ["dep", "cp"]  # dep has the shortfall
+
+
+def test_volume_by_rental_is_named_by_campaign_and_date(ax: Axes) -> None:
+    frame = localisations([("a" * 40, "cp", "06200", 10, 5), ("b" * 40, "cp", "06200", 7, 7)])
+    meta = rentals([("a" * 40, "ready", "102", 1.0), ("b" * 40, "ready", "102", 1.0)])
+    meta["campaign"] = pd.Series(["Soldes", "Noël"], dtype="string")
+    meta["ordered_on"] = pd.Series(["2025-01-15", "2025-12-01"], dtype="string")
+    plot_volume(frame, by="token", rentals=meta, ax=ax)
+    assert tick_texts(ax) == ["Soldes · 2025-01-15", "Noël · 2025-12-01"]
+    ax.clear()
+    plot_volume(frame, by="token", ax=ax)
+    assert tick_texts(ax) == ["aaaaaaaa…", "bbbbbbbb…"]
+
+
+def test_rental_volume_is_the_literal_view_per_rental_and_locality(ax: Axes) -> None:
+    frame = localisations(
+        [("a" * 40, "cp", "06200", 20, 12), ("b" * 40, "cp", "06200", 20_000, 180_000)]
+    )
+    meta = rentals([("a" * 40, "ready", "102", 1.0), ("b" * 40, "ready", "102", 1.0)])
+    meta["campaign"] = pd.Series(["Soldes", "Noël"], dtype="string")
+    meta["ordered_on"] = pd.Series(["2025-01-15", "2025-12-01"], dtype="string")
+    assert plot_rental_volume(frame, rentals=meta, ax=ax) is ax
+    assert tick_texts(ax) == ["cp 06200 · Soldes · 2025-01-15", "cp 06200 · Noël · 2025-12-01"]
+    _, desired_short, available = bar_groups(ax)
+    assert [p.get_x() + p.get_width() for p in available.patches] == pytest.approx([12, 180_000])
+    assert [p.get_x() for p in desired_short.patches] == pytest.approx([12, 20_000])
+    assert [p.get_x() + p.get_width() for p in desired_short.patches] == pytest.approx([20, 20_000])
+    assert " 20 desired · short 8" in all_texts(ax)
+    assert ax.get_xscale() == "log"
 
 
 def test_volume_mixed_types_show_the_type_and_long_labels_are_cut(ax: Axes) -> None:
@@ -283,3 +325,72 @@ def test_spend_by_a_missing_column_is_a_clear_error(ax: Axes) -> None:
         plot_spend(frame, by="campagne", ax=ax)
     with pytest.raises(InputError, match="date_column"):
         plot_spend(frame.drop(columns=["campaign"]), by="month", ax=ax)
+
+
+# --- text from the API, labels and metadata is drawn as written -------------------------------
+
+MATH = r"$\frac{$"
+
+
+def mathtext_frames() -> tuple[pd.DataFrame, pd.DataFrame]:
+    loc = localisations([("a", "cp", MATH, 20, 12), ("b", "dep", "$x^2$", 5, 9)])
+    meta = rentals([("a", "ready", "102", 1.0), ("b", "failed", "$x$", 2.0)])
+    meta["category_label"] = pd.Series([r"$\alpha$ CSP", None], dtype="string")
+    meta["campaign"] = pd.Series([r"50$ \sqrt{", "$$"], dtype="string")
+    meta["ordered_on"] = pd.Series(["2025-01-15", "2025-02-01"], dtype="string")
+    return loc, meta
+
+
+@pytest.mark.parametrize(
+    "draw",
+    [
+        lambda ax, loc, meta: plot_volume(loc, ax=ax),
+        lambda ax, loc, meta: plot_volume(loc, by="token", rentals=meta, ax=ax),
+        lambda ax, loc, meta: plot_rental_volume(loc, rentals=meta, ax=ax),
+        lambda ax, loc, meta: plot_spend(meta, ax=ax),
+        lambda ax, loc, meta: plot_spend(meta, by="campaign", ax=ax),
+    ],
+)
+def test_text_with_dollars_is_drawn_literally(draw: Any) -> None:
+    loc, meta = mathtext_frames()
+    fig = Figure(figsize=(8, 5))
+    ax = fig.subplots()
+    draw(ax, loc, meta)
+    fig.savefig(io.BytesIO(), format="png")  # mathtext would raise ParseSyntaxException here
+    texts = [t for t in fig.findobj(Text) if isinstance(t, Text) and "$" in t.get_text()]
+    assert texts, "the test data reaches the chart"
+    for text in texts:
+        assert not text.get_parse_math(), f"{text.get_text()!r} would be read as mathtext"
+        assert not text.get_usetex()
+
+
+def test_a_report_with_dollars_in_labels_writes_its_charts(tmp_path: Path) -> None:
+    from smspartner_analytics.frames.dtypes import Frames
+    from smspartner_analytics.report.writer import CHART_FILES, write_report
+
+    loc, meta = mathtext_frames()
+    errors = pd.DataFrame({"token": pd.Series([], dtype="string")})
+    written = write_report(Frames(rentals=meta, localisations=loc, errors=errors), tmp_path)
+    assert {p.name for p in written} >= set(CHART_FILES)
+    assert all((tmp_path / name).stat().st_size > 1000 for name in CHART_FILES)
+
+
+# --- status: tokens without data --------------------------------------------------------------
+
+
+def test_status_counts_tokens_without_data(ax: Axes) -> None:
+    frame = rentals([("a", "ready", "102", 1.0), ("b", "downloaded", "102", 2.0)])
+    errors = pd.DataFrame({"token": pd.Series(["x", "y", "z"], dtype="string")})
+    plot_status(frame, errors=errors, ax=ax)
+    (bars,) = bar_groups(ax)
+    assert tick_texts(ax, "x")[-1] == "no data"
+    assert values(bars) == [0, 0, 1, 0, 1, 3]
+    assert sum(values(bars)) == 5  # the tokens asked, as the fetch summary counts them
+    assert "3 tokens without data" in ax.get_title()
+    assert "2 rentals" in ax.get_title()
+
+
+def test_status_in_french(ax: Axes) -> None:
+    frame = rentals([("a", "ready", "102", 1234.5)])
+    plot_status(frame, locale="fr", ax=ax)
+    assert "1\n1\u202f234,50\u00a0€" in all_texts(ax) or "1\n1\u202f234\u00a0€" in all_texts(ax)

@@ -1,4 +1,4 @@
-"""report.html: self-contained, escaped, three charts, size for 10,000 rentals, and rendered in
+"""report.html: self-contained, escaped, every chart, size for 10,000 rentals, and rendered in
 headless Chromium (Debian's package through Playwright) at desktop, phone and A4 print widths."""
 
 from __future__ import annotations
@@ -85,7 +85,7 @@ def test_no_external_reference_and_no_script(report: Path) -> None:
     assert "<!DOCTYPE svg" not in text
 
 
-def test_three_charts_inline(report: Path) -> None:
+def test_every_chart_inline(report: Path) -> None:
     page = parse(report.read_text(encoding="utf-8"))
     ids = [a.get("id") for tag, a in page.tags if tag == "figure"]
     assert ids == list(CHART_IDS)

@@ -1,4 +1,4 @@
-"""``report.html``: the summary, three charts and the tables that matter, in one offline file.
+"""``report.html``: the summary, the charts and the tables that matter, in one offline file.
 
 Everything is inside the file: the style sheet, the charts of ``report.charts`` as inline SVG
 (each on its own ``Figure``, text kept as text), no script, no
@@ -151,9 +151,9 @@ def _svg(figure: Figure) -> str:
     return re.sub(r"<metadata>.*?</metadata>", "", text, flags=re.DOTALL)
 
 
-def _charts(frames: Frames) -> list[tuple[str, str, str]]:
-    """(figure id, caption, SVG) for each chart of ``report.charts``."""
-    return [(f"chart-{c.name}", c.title, _svg(render(c, frames))) for c in CHARTS]
+def _charts(frames: Frames, locale: Locale) -> list[tuple[str, str, str]]:
+    """(figure id, caption, SVG) for each chart of ``report.charts``, numbers in ``locale``."""
+    return [(f"chart-{c.name}", c.title, _svg(render(c, frames, locale=locale))) for c in CHARTS]
 
 
 def _errors(errors: pd.DataFrame) -> pd.DataFrame:
@@ -185,7 +185,7 @@ def render_html(
     )
     charts = "".join(
         f'<figure id="{cid}">{svg}<figcaption>{_e(caption)}</figcaption></figure>'
-        for cid, caption, svg in _charts(frames)
+        for cid, caption, svg in _charts(frames, locale)
     )
     sections = [
         ("Rentals per status", summary.status),

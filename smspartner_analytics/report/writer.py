@@ -4,7 +4,8 @@ and on request as one Excel workbook and one HTML page.
 Files: ``rentals.csv``, ``localisations.csv``, ``errors.csv``, ``spend_by_category.csv``,
 ``volume_by_location.csv``, ``status_summary.csv``, ``lead_times.csv`` (``leadtimes``, durations
 in whole seconds), ``history.csv`` (every stored answer) and one PNG per chart of ``report.charts``
-(``volume_desired_vs_available.png``, ``spend_by_category.png``, ``status_breakdown.png``);
+(``volume_by_location.png``, ``volume_per_rental.png``, ``spend_by_category.png``,
+``status_breakdown.png``);
 with ``xlsx=True`` ``report.xlsx`` (``report.workbook``), with ``html=True`` ``report.html``
 (``report.html``).
 All files of a report replace the previous report's together, or none do (``report.swap``):
@@ -108,9 +109,9 @@ def write_report(
     ``csv`` (default) writes the CSVs of ``CSV_FILES``, ``excel=True`` for French Excel (BOM,
     ``;``, decimal commas); ``charts`` (default) the PNG charts; ``xlsx`` the workbook (typed
     cells, native charts: the way to open the data in Excel; every table but the history, which
-    can outgrow a sheet); ``html`` the one-file page. ``locale`` ("en" or
-    "fr") sets the number formats of the workbook and the page; ``timezone`` (an IANA name, by
-    default the user's own) the zone their timestamps are shown in; ``source`` (the store's path)
+    can outgrow a sheet); ``html`` the one-file page. ``locale`` ("en" or "fr") sets the number
+    formats of the charts, the workbook and the page; ``timezone`` (an IANA name, by default the
+    user's own) the zone their timestamps are shown in; ``source`` (the store's path)
     is named on their first page. Returns the paths written. Raises ``ReportError`` when there is
     nothing to report or the folder is unwritable.
     """
@@ -134,7 +135,7 @@ def write_report(
                     write_csv(table, staging / name, excel=excel, secrets=secrets)
                     names.append(name)
             if charts:
-                names.extend(_write_charts(frames, staging))
+                names.extend(_write_charts(frames, staging, locale))
             if xlsx and summary is not None:
                 write_workbook(tables, staging / XLSX_FILE, summary=summary, secrets=secrets)
                 names.append(XLSX_FILE)
@@ -162,11 +163,11 @@ def _summary(
     return summarise(tables, source=source, zone=report_zone(timezone), locale=locale)
 
 
-def _write_charts(frames: Frames, folder: Path) -> list[str]:
-    """Save each chart of ``report.charts`` as PNG."""
+def _write_charts(frames: Frames, folder: Path, locale: Locale) -> list[str]:
+    """Save each chart of ``report.charts`` as PNG, money and numbers in ``locale``."""
     written = []
     for chart in CHARTS:
-        figure = render(chart, frames)
+        figure = render(chart, frames, locale=locale)
         with (folder / chart.file_name).open("wb") as fh:
             figure.savefig(fh, format="png", dpi=100)
         written.append(chart.file_name)

@@ -1,0 +1,250 @@
+"""Volume charts: the share of desired contacts obtained, and desired versus available per rental.
+
+``plot_volume`` draws what adds up honestly across rentals (see
+:func:`smspartner_analytics.analysis.volume_by_location`): one bar per locality, as long as its
+desired contacts, split into the share obtained and the share short. Because every bar is on the
+same 0-100% scale, a 20-contact locality with 8 short reads as clearly as a 180,000-contact one;
+a shortfall under 1% is drawn 1% wide so it never vanishes (its label gives the exact count).
+``plot_rental_volume`` keeps the literal "desired versus available" view where it is true, for one
+rental in one locality, on a logarithmic scale so every size fits. Rentals are named by their
+campaign and date when the tokens came with them (``rentals=``).
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Final
+
+import numpy as np
+import pandas as pd
+from matplotlib.patches import Patch
+from matplotlib.ticker import FuncFormatter, LogLocator, NullFormatter
+
+from smspartner_analytics import analysis
+from smspartner_analytics.core.numbers import Locale, check_locale, count, percent
+from smspartner_analytics.plotkit import (
+    LITERAL,
+    axes_of,
+    cut,
+    finish,
+    legend_above,
+    no_data,
+    plot_width_points,
+    row_capacity,
+    row_fontsize,
+    top_with_others,
+)
+
+if TYPE_CHECKING:
+    from matplotlib.axes import Axes
+
+__all__ = ["plot_rental_volume", "plot_volume"]
+
+OBTAINED: Final = "#9ecae1"
+AVAILABLE: Final = "#3182bd"
+SHORTFALL: Final = "#e6550d"
+OTHERS: Final = "#bdbdbd"
+#: A shortfall is drawn at least this share of the axis wide, so that it always shows.
+MIN_SHORT: Final = 0.01
+VOLUME_BY: Final = ("location", "token", "type")
+_NOUNS: Final = {"location": "localities", "token": "rentals", "type": "locality types"}
+
+
+def plot_volume(
+    localisations: pd.DataFrame,
+    *,
+    by: str = "location",
+    top: int = 20,
+    rentals: pd.DataFrame | None = None,
+    locale: Locale = "en",
+    ax: Axes | None = None,
+) -> Axes:
+    """Share of the desired contacts obtained, per locality (or ``by="type"`` / ``"token"``).
+
+    One bar per row of :func:`analysis.volume_by_location`, 0 to 100% of what was desired: the
+    obtained part, then the short part in the shortfall colour (at least 1% wide when there is
+    one). Each bar says its desired contacts, the shortfall and the largest pool any of its
+    rentals was told about. Beyond ``top`` rows, the largest shortfalls come first and the rest
+    are merged into one "others (N)" bar. ``rentals`` (with ``campaign`` / date metadata) names
+    the rentals of ``by="token"``; ``locale`` is ``"en"`` or ``"fr"`` for the numbers.
+    """
+    if by not in VOLUME_BY:
+        raise ValueError(f"by must be one of {', '.join(VOLUME_BY)}, not {by!r}")
+    check_locale(locale)
+    ax = axes_of(ax)
+    noun = {"location": "locality", "token": "rental", "type": "locality type"}[by]
+    title = f"Share of the desired contacts obtained, per {noun}"
+    table = _share_table(localisations, by, rentals)
+    if table.empty:
+        return no_data(ax, title)
+    desired, short = int(table["desired"].sum()), int(table["shortfall"].sum())
+    room = row_capacity(ax)
+    table = top_with_others(table, min(top, room - 1), ["shortfall", "desired"], {"pool": "max"})
+    _draw_shares(ax, table, locale)
+    subtitle = (
+        f"{count(desired, locale=locale)} desired · {count(short, locale=locale)} short"
+        f" ({percent(short / desired if desired else 0.0, locale=locale)})"
+    )
+    if table["others"].any():
+        shown, rest = len(table) - 1, int(table["count"].iloc[-1])
+        subtitle += f"\n{shown} of {shown + rest:,} {_NOUNS[by]}, largest shortfall first"
+    finish(ax, f"{title}\n{subtitle}", xlabel="share of the desired contacts", ylabel=None)
+    return ax
+
+
+def plot_rental_volume(
+    localisations: pd.DataFrame,
+    *,
+    rentals: pd.DataFrame | None = None,
+    top: int = 20,
+    locale: Locale = "en",
+    ax: Axes | None = None,
+) -> Axes:
+    """Desired versus available contacts of one rental in one locality, as the API answered.
+
+    One pair of bars per (rental, locality), largest shortfall first, at most ``top`` pairs
+    (availabilities of different rentals are never added, so there is no "others" bar). The
+    desired bar is split into what is available and the short part; the scale is logarithmic,
+    so 20 contacts and 180,000 fit on one chart. Rows are named "locality · campaign · date"
+    from ``rentals`` metadata when given, else by the token's first characters.
+    """
+    check_locale(locale)
+    ax = axes_of(ax)
+    title = "Desired vs available, per rental and locality"
+    columns = ["token", "type", "location", "volume_desired", "volume_available", "shortfall"]
+    if localisations.empty or any(c not in localisations.columns for c in columns):
+        return no_data(ax, title)
+    rows = localisations[columns].dropna(subset=["volume_desired", "volume_available"])
+    if rows.empty:
+        return no_data(ax, title)
+    ranked = rows.sort_values(["shortfall", "volume_desired"], ascending=False, kind="stable")
+    shown = ranked.head(max(min(top, row_capacity(ax, lines_per_row=2)), 1))
+    names = analysis.rental_labels(rentals) if rentals is not None else {}
+    labels = [
+        f"{r.type} {r.location} · {names.get(str(r.token), str(r.token)[:8] + '…')}"
+        for r in shown.itertuples()
+    ]
+    _draw_pairs(ax, shown, labels, locale)
+    subtitle = f"{len(shown)} of {len(rows):,} pairs, largest shortfall first"
+    finish(ax, f"{title}\n{subtitle}", xlabel="contacts (log scale)", ylabel=None)
+    return ax
+
+
+# --- plot_volume ---------------------------------------------------------------------------
+
+
+def _share_table(
+    localisations: pd.DataFrame, by: str, rentals: pd.DataFrame | None
+) -> pd.DataFrame:
+    """label, desired, obtained, shortfall, pool, count, others: one row per group."""
+    if localisations.empty:
+        return pd.DataFrame()
+    if by == "location":
+        agg = analysis.volume_by_location(localisations)
+        several = agg["type"].nunique() > 1
+        labels = [
+            f"{loc} ({typ})" if several else str(loc)
+            for typ, loc in zip(agg["type"], agg["location"], strict=True)
+        ]
+    else:
+        agg = analysis.volume_by_location(localisations, by=by)
+        names = analysis.rental_labels(rentals) if by == "token" and rentals is not None else {}
+        short = (lambda v: v[:8] + "…" if len(v) > 12 else v) if by == "token" else str
+        labels = [names.get(str(v), short(str(v))) for v in agg[by]]
+    return pd.DataFrame(
+        {
+            "label": labels,
+            "desired": agg["volume_desired"].fillna(0).astype("int64").to_numpy(),
+            "obtained": agg["volume_obtained"].fillna(0).astype("int64").to_numpy(),
+            "shortfall": agg["shortfall"].fillna(0).astype("int64").to_numpy(),
+            "pool": agg["volume_available_max"].fillna(0).astype("int64").to_numpy(),
+            "count": 1,
+            "others": False,
+        }
+    )
+
+
+def _draw_shares(ax: Axes, table: pd.DataFrame, locale: Locale) -> None:
+    desired = table["desired"].to_numpy(dtype="float64")
+    short = table["shortfall"].to_numpy(dtype="float64")
+    known = table["obtained"].to_numpy(dtype="float64") + short
+    share_short = np.divide(short, known, out=np.zeros_like(short), where=known > 0)
+    short_w = np.where(short > 0, np.maximum(share_short, MIN_SHORT), 0.0)
+    obtained_w = np.where(desired > 0, 1.0 - short_w, 0.0)
+    others = table["others"].to_numpy(dtype=bool)
+    y = np.arange(len(table), dtype="float64")
+    colours = [OTHERS if o else OBTAINED for o in others]
+    ax.barh(y, obtained_w, 0.72, color=colours, label="_obtained")
+    ax.barh(y, short_w, 0.72, left=obtained_w, color=SHORTFALL, label="_short")
+    size = row_fontsize(ax, len(table))
+    for i, row in enumerate(table.itertuples()):
+        ax.text(0.008, y[i], _share_label(row, locale), va="center", fontsize=size * 0.9, **LITERAL)
+    ax.set_yticks(y, [cut(str(v)) for v in table["label"]], fontsize=size, **LITERAL)
+    ax.invert_yaxis()
+    ax.set_xlim(0.0, 1.0)
+    ax.set_xticks([0.0, 0.25, 0.5, 0.75, 1.0])
+    ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _p: percent(v, decimals=0, locale=locale)))
+    handles = [Patch(color=OBTAINED, label="obtained")]
+    if (short > 0).any():
+        handles.append(Patch(color=SHORTFALL, label="short (drawn ≥1% wide)"))
+    if others.any():
+        handles.append(Patch(color=OTHERS, label="others, merged"))
+    legend_above(ax, handles)
+
+
+def _share_label(row: object, locale: Locale) -> str:
+    desired, short, pool = (int(getattr(row, n)) for n in ("desired", "shortfall", "pool"))
+    if desired == 0:
+        return f"nothing desired · largest pool {count(pool, locale=locale)}"
+    text = f"{count(desired, locale=locale)} desired · "
+    text += f"short {count(short, locale=locale)}" if short else "all obtained"
+    return text + f" · largest pool {count(pool, locale=locale)}"
+
+
+# --- plot_rental_volume --------------------------------------------------------------------
+
+
+def _draw_pairs(ax: Axes, rows: pd.DataFrame, labels: list[str], locale: Locale) -> None:
+    desired = rows["volume_desired"].astype("float64").to_numpy()
+    available = rows["volume_available"].astype("float64").to_numpy()
+    short = rows["shortfall"].fillna(0).astype("float64").to_numpy()
+    top = max(float(desired.max()), float(available.max()), 10.0)
+    positive = np.concatenate([desired[desired > 0], available[available > 0]])
+    # bars start one decade below the smallest number, so every bar has a visible length
+    floor = 10 ** (np.floor(np.log10(positive.min())) - 1) if positive.size else 0.8
+    decades = np.log10(top / floor)
+    # the short part starts where availability ends, at least 1.2% of the axis before desired
+    start = np.where(short > 0, np.minimum(available, desired / 10 ** (0.012 * decades)), desired)
+    y = np.arange(len(rows), dtype="float64")
+    h = 0.38
+    ax.barh(y - h / 2, np.maximum(start, floor) - floor, h, left=floor, color=OBTAINED)
+    ax.barh(y - h / 2, desired - start, h, left=start, color=SHORTFALL)
+    avail = ax.barh(y + h / 2, np.maximum(available, floor) - floor, h, left=floor, color=AVAILABLE)
+    size = row_fontsize(ax, len(rows) * 2, largest=8.0) * 0.9
+    for i in range(len(rows)):
+        note = f" · short {count(short[i], locale=locale)}" if short[i] > 0 else ""
+        text = f" {count(desired[i], locale=locale)} desired{note}"
+        ax.text(max(desired[i], floor), y[i] - h / 2, text, va="center", fontsize=size, **LITERAL)
+    ax.bar_label(
+        avail,
+        labels=[f"{count(float(v), locale=locale)} available" for v in available],
+        padding=2,
+        fontsize=size,
+        **LITERAL,
+    )
+    ax.set_xscale("log")
+    ax.set_xlim(floor, top * 10 ** (decades * 0.2 + 0.3))  # room for the value labels
+    ax.set_yticks(y, [cut(v, 46) for v in labels], fontsize=row_fontsize(ax, len(rows)), **LITERAL)
+    # as many decades labelled as "1,000,000"-wide labels fit side by side
+    ticks = max(2, int(plot_width_points(ax) / 75))
+    ax.xaxis.set_major_locator(LogLocator(base=10, numticks=ticks))
+    ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _p: count(v, locale=locale)))
+    ax.xaxis.set_minor_formatter(NullFormatter())
+    ax.invert_yaxis()
+    legend_above(
+        ax,
+        [
+            Patch(color=OBTAINED, label="desired, available"),
+            Patch(color=SHORTFALL, label="desired, short"),
+            Patch(color=AVAILABLE, label="available"),
+        ],
+    )
