@@ -160,3 +160,54 @@ def test_dashboard_help_names_the_extra_and_the_idle_timeout(
     assert "smspartner-analytics[dashboard]" in out
     assert "shut down after 600 s" in out
     assert "127.0.0.1" in out
+
+
+def _run_page_notebook() -> dict[str, object]:
+    """Run the code of the notebook the ``dashboard`` command serves; return its names."""
+    import json
+
+    from smspartner_analytics.widgets.page import NOTEBOOK
+
+    cells = json.loads(NOTEBOOK.read_text(encoding="utf-8"))["cells"]
+    assert [c["cell_type"] for c in cells] == ["code"]
+    assert not cells[0]["outputs"]
+    namespace: dict[str, object] = {}
+    exec(compile("".join(cells[0]["source"]), str(NOTEBOOK), "exec"), namespace)  # noqa: S102
+    return namespace
+
+
+def test_page_notebook_runs_on_the_sandbox_without_key_or_store(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from smspartner_analytics.widgets import Dashboard
+
+    monkeypatch.delenv("SMSPARTNER_API_KEY", raising=False)
+    monkeypatch.delenv("SMSPARTNER_STORE", raising=False)
+    monkeypatch.chdir(tmp_path)  # restored after the notebook moves to the command's folder
+    monkeypatch.setenv("SMSPARTNER_DASHBOARD_CWD", str(tmp_path))
+    monkeypatch.delenv("SMSPARTNER_DASHBOARD_STORE", raising=False)
+    names = _run_page_notebook()
+    workspace = names["workspace"]
+    try:
+        page = names["page"]
+        assert isinstance(page, Dashboard)
+        assert "Sandbox: generated rentals" in page.banner.value
+        assert "of 300 rentals" in page.summary.value
+    finally:
+        workspace.close()  # type: ignore[attr-defined]
+
+
+def test_page_notebook_shows_a_bad_store_in_one_line(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    bad = tmp_path / "not-a-store.sqlite"
+    bad.write_bytes(b"this is not SQLite" * 100)
+    monkeypatch.delenv("SMSPARTNER_API_KEY", raising=False)
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("SMSPARTNER_DASHBOARD_CWD", str(tmp_path))
+    monkeypatch.setenv("SMSPARTNER_DASHBOARD_STORE", str(bad))
+    page = _run_page_notebook()["page"]
+    line = page._repr_html_()  # type: ignore[attr-defined]
+    assert "StoreError: " in line
+    assert str(bad) in line
+    assert "\n" not in repr(page)
