@@ -37,7 +37,12 @@ from smspartner_analytics.core.config import (
     resolve_setting,
     resolve_store_path,
 )
-from smspartner_analytics.core.errors import AuthenticationError, ConfigurationError, StoreError
+from smspartner_analytics.core.errors import (
+    AuthenticationError,
+    BatchStoppedError,
+    ConfigurationError,
+    StoreError,
+)
 from smspartner_analytics.core.schema import TokenEntry
 from smspartner_analytics.fetch import FetchResult, auth_message, fetch_statuses
 from smspartner_analytics.frames.flattening import load_frames
@@ -94,7 +99,8 @@ class Workspace:
         """Ask the API again for the store's tokens that are not final (as ``fetch`` does).
 
         Raises ``ConfigurationError`` (one line) without a client, ``AuthenticationError`` when
-        the API refuses the key. Every answer is saved as it arrives.
+        the API refuses the key, ``BatchStoppedError`` when the batch stopped early (a TLS
+        failure, or a wrong base URL). Every answer is saved as it arrives.
         """
         if self.client is None:
             raise ConfigurationError(NO_CLIENT)
@@ -107,6 +113,8 @@ class Workspace:
         )
         if result.auth_failed:
             raise AuthenticationError(auth_message(result))
+        if result.stopped:
+            raise BatchStoppedError(result.stopped)
         return result
 
     def describe(self) -> str:

@@ -397,3 +397,16 @@ def test_a_declared_latin1_answer_is_read_in_latin1(box: SandboxURL, tmp_path: P
     result = run(box, [box.server.tokens[13], "fault-latin1"], tmp_path / "s.sqlite")
     (rec,) = [r for r in result.records if r.token == "fault-latin1"]
     assert rec.error_message == LATIN1_MESSAGE
+
+
+def test_workspace_refresh_says_the_batch_stopped(box: SandboxURL, tmp_path: Path) -> None:
+    from smspartner_analytics.core.schema import TokenEntry
+    from smspartner_analytics.workspace import open_workspace
+
+    with Store(tmp_path / "s.sqlite") as store:
+        store.add_tokens(TokenEntry(t, {}) for t in box.server.tokens[:8])
+    base = str(box).removesuffix("/v1")
+    ws = open_workspace(tmp_path / "s.sqlite", api_key=KEY, base_url=base, quiet=True)
+    with ws, pytest.raises(BatchStoppedError, match="Stopped early") as info:
+        ws.refresh(progress=False)
+    assert base in str(info.value)
