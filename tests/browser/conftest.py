@@ -99,14 +99,17 @@ def start_dashboard(
 ) -> tuple[subprocess.Popen[str], str, list[str]]:
     """Run ``smspartner-analytics dashboard --no-browser --port 0``; wait for its address.
 
-    ``env`` is added to this environment less every ``SMSPARTNER_*`` setting."""
+    ``env`` is added to this environment less every ``SMSPARTNER_*`` setting; with a ``BROWSER``
+    in it (the command Python's ``webbrowser`` runs), ``--no-browser`` is left out."""
     full = {k: v for k, v in os.environ.items() if not k.startswith("SMSPARTNER_")}
     full.update(
         env,
         PYTHONPATH=os.pathsep.join(filter(None, [str(ROOT), full.get("PYTHONPATH")])),
         MPLBACKEND="Agg",
     )
-    command = [sys.executable, "-m", "smspartner_analytics", "dashboard", "--no-browser"]
+    command = [sys.executable, "-m", "smspartner_analytics", "dashboard"]
+    if "BROWSER" not in env:  # a test that gives a BROWSER command wants it opened
+        command.append("--no-browser")
     command += ["--port", "0", "--store", str(store), "--out", str(out_dir), *options]
     process = subprocess.Popen(
         command, cwd=cwd, env=full, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True

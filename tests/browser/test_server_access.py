@@ -1,5 +1,6 @@
-"""``smspartner-analytics dashboard`` on another host: the token is required and printed once;
-a page's kernel with no browser connected is shut down after ``--idle-timeout``."""
+"""``smspartner-analytics dashboard`` on another host: the token is required and printed once,
+the address is opened in the browser, and a page's kernel with no browser connected is shut down
+after ``--idle-timeout``."""
 
 from __future__ import annotations
 
@@ -36,14 +37,22 @@ def test_other_host_needs_the_token_and_idle_kernels_are_culled(tmp_path: Path) 
         fill_store(tmp_path / "store.sqlite", url, "any-key")
     everywhere = "0.0.0.0"  # noqa: S104 - the point: another host than loopback needs the token
     options = ("--host", everywhere, "--idle-timeout", "2")
+    opened = tmp_path / "opened.txt"
+    browser = tmp_path / "browser.sh"  # what the command opens, written down instead of shown
+    browser.write_text(f'#!/bin/sh\nprintf "%s" "$1" > {opened}\n', encoding="utf-8")
+    browser.chmod(0o755)
     process, address, output = start_dashboard(
-        tmp_path / "store.sqlite", tmp_path / "out", tmp_path, {}, *options
+        tmp_path / "store.sqlite", tmp_path / "out", tmp_path, {"BROWSER": str(browser)}, *options
     )
     try:
         token = address.split("?token=", 1)[1]
         assert len(token) >= 24
         assert "".join(output).count(token) == 1  # printed once, in the address
         assert "after 2 s" in "".join(output)
+        deadline = time.monotonic() + 10
+        while not opened.exists() and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert opened.read_text(encoding="utf-8") == address  # opened without --no-browser
         port = urlsplit(address).port
         local = f"http://127.0.0.1:{port}/"
         assert _get(local) == (302, "/login?next=%2F")  # no token: the login page, no kernel
