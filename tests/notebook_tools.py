@@ -1,7 +1,8 @@
 """Running the notebooks in tests: with papermill in a kernel, or cell by cell in this process.
 
 ``CHART_CHECK`` is a cell appended to every run: it draws every open pyplot figure and fails when
-two tick labels of one axis overlap, or a tick label sticks out of its figure.
+two tick labels of one axis overlap, or a tick label sticks out of its figure; it also prints the
+dashboard's ``repr`` (how many rentals it shows) when the notebook built one.
 """
 
 from __future__ import annotations
@@ -47,6 +48,8 @@ def _chart_problems():
                         problems.append(f"{title}: tick label {text!r} is cut by the figure edge")
     return problems
 
+if "board" in globals():  # the dashboard notebook: what its summary says is shown
+    print(repr(board))
 _problems = _chart_problems()
 print(f"charts checked: {len(_plt.get_fignums())}")
 assert not _problems, "; ".join(_problems)
