@@ -2,7 +2,8 @@
 
 Starts the sandbox in-process, fetches a few hundred generated rentals (with campaign metadata,
 a few unknown tokens and a small share of transient faults, so retries and the errors table are
-shown too) through the real ``Client`` over HTTP, writes the full report and summarises it.
+shown too) through the real ``Client`` over HTTP, writes the full report (CSVs, charts,
+``report.xlsx`` and ``report.html``) and summarises it.
 """
 
 from __future__ import annotations
@@ -77,6 +78,8 @@ class DemoResult:
         charts = [p.name for p in self.files if p.suffix == ".png"]
         if charts:
             lines.append(f"  charts: {', '.join(charts)}")
+        if any(p.suffix == ".xlsx" for p in self.files):
+            lines.append("  open report.xlsx in Excel, or report.html in a browser (one file)")
         lines.append(f"Store: {self.store_path} (open it with smspartner_analytics.load_frames)")
         return lines
 
@@ -140,5 +143,5 @@ def run_demo(
             )
     seconds = time.perf_counter() - start
     frames = load_frames(store_path)
-    files = write_report(frames, out)
+    files = write_report(frames, out, xlsx=True, html=True, source=store_path)
     return DemoResult(out, store_path, str(url), seconds, result, frames, files)

@@ -29,7 +29,8 @@ def test_demo_command_writes_the_whole_report(
     out = tmp_path / "report"
     assert main(["demo", "--out", str(out), "--rentals", "40", "--quiet"]) == 0
     printed = capsys.readouterr().out
-    assert {p.name for p in out.iterdir()} >= REPORT_FILES
+    assert {p.name for p in out.iterdir()} >= {*REPORT_FILES, "report.xlsx", "report.html"}
+    assert "open report.xlsx in Excel, or report.html in a browser" in printed
     rentals = _rows(out / "rentals.csv")
     assert len(rentals) == 40
     assert {r["campaign"] for r in rentals} - {""}, "campaign metadata reaches the report"
