@@ -10,6 +10,7 @@ run on the dashboard after a filter change and a reset (``Figure.clear()`` then 
 from __future__ import annotations
 
 import io
+import re
 from collections.abc import Callable
 from itertools import combinations
 from typing import Any
@@ -277,3 +278,18 @@ def test_dashboard_charts_stay_readable_after_a_filter_and_a_reset(
     for figure in board.figures.values():
         assert_readable(figure)
         figure.savefig(io.BytesIO(), format="png")
+
+
+def test_the_report_charts_follow_the_locale(frames_by_size: dict[str, Frames]) -> None:
+    from smspartner_analytics.report.charts import CHARTS, render
+
+    frames = frames_by_size["thirty"]
+    for chart in CHARTS:
+        english = render(chart, frames)
+        french = render(chart, frames, locale="fr")
+        for figure in (english, french):
+            assert_readable(figure)
+        texts = " ".join(t.get_text() for t in texts_of(french))
+        assert "\u202f" in texts, f"{chart.name}: no French thousands separator"
+        assert not re.search(r"\d,\d{3}\b", texts), f"{chart.name}: an English separator"
+        assert "\u202f" not in " ".join(t.get_text() for t in texts_of(english))
