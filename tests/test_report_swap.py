@@ -73,7 +73,7 @@ def test_a_failure_after_some_files_changes_nothing(
     (out / "notes.txt").write_text("mine", encoding="utf-8")
     before = snapshot(out)
 
-    def half_charts(frames: Frames, folder: Path) -> list[str]:
+    def half_charts(frames: Frames, folder: Path, locale: str) -> list[str]:
         (folder / CHART_FILES[0]).write_bytes(b"half a png")
         raise OSError(28, "No space left on device")
 
