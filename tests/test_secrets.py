@@ -5,11 +5,12 @@
 ``quote_plus``) or HTML-escaped, and runs the Client through every kind of failure
 (the key refused, HTTP 401/403/429/5xx, HTML, truncated and huge bodies, resets, a hanging server,
 a redirect, a proxy page that echoes the request line with the key, a refused connection), a batch
-through ``fetch_statuses`` into a store, ``load_frames`` and ``write_report``, and the CLI ``fetch``
-and ``report`` as subprocesses with DEBUG logging. It then scans every byte produced: str/repr and
-tracebacks of each exception with its whole chain, each log record (message and args), warnings,
-stdout/stderr, and every file written (the store with its ``-wal`` and ``-shm``, CSVs, PNGs), for
-every form of the key (upper- and lower-case percent-escapes included).
+through ``fetch_statuses`` into a store, ``load_frames`` and ``write_report`` (workbook and page
+included), and the CLI ``fetch`` and ``report`` as subprocesses with DEBUG logging. It then scans
+every byte produced: str/repr and tracebacks of each exception with its whole chain, each log
+record (message and args), warnings, stdout/stderr, and every file written (the store with its
+``-wal`` and ``-shm``, CSVs, PNGs, ``report.html``, and each member of ``report.xlsx`` unzipped),
+for every form of the key (upper- and lower-case percent-escapes included).
 
 The hygiene tests run ``scripts/check-hygiene`` (what CI runs) on a throwaway git repository with a
 tracked ``.env`` or a notebook with outputs, and on this repository.
@@ -26,6 +27,7 @@ import subprocess
 import sys
 import traceback
 import warnings
+import zipfile
 from collections.abc import Iterator
 from pathlib import Path
 from urllib.parse import quote_plus
@@ -90,6 +92,10 @@ class Haystack:
         found = [p for p in root.rglob("*") if p.is_file()]
         for path in found:
             self.places.append((f"{where}: {path.relative_to(root)}", path.read_bytes()))
+            if path.suffix == ".xlsx":  # a zip: its compressed bytes would hide a key
+                with zipfile.ZipFile(path) as archive:
+                    for member in archive.namelist():
+                        self.places.append((f"{where}: {path.name}/{member}", archive.read(member)))
         return len(found)
 
     def logs(self, records: list[logging.LogRecord]) -> None:
@@ -179,7 +185,7 @@ def _batch(key: str, hay: Haystack, folder: Path) -> None:
     for name in ("rentals", "localisations", "errors", "history"):
         hay.text(f"frame {name}", getattr(frames, name).to_csv())
     assert len(frames.errors) >= len(BATCH_FAULTS)
-    write_report(frames, folder / "report")
+    write_report(frames, folder / "report", xlsx=True, html=True)
     write_report(frames, folder / "report-excel", excel=True)
     assert hay.files("batch files", folder) > 6
 
@@ -197,7 +203,7 @@ def _cli(key: str, hay: Haystack, folder: Path) -> None:
         (folder / "t.txt").write_text("\n".join([*url.server.tokens, *tokens]), "utf-8")
         commands = [
             ["fetch", "t.txt", "--base-url", url, "--rate", "0"],
-            ["report", "--out", "report"],
+            ["report", "--out", "report", "--xlsx", "--html"],
             ["report", "--out", "report-excel", "--excel"],
             ["fetch", "t.txt", "--base-url", url, "--store", "refused.sqlite"],
         ]
