@@ -265,3 +265,17 @@ def test_a_table_longer_than_a_sheet_is_cut_and_said_so(
         "The localisations sheet shows the first 3 of its 4 rows (Excel's limit): "
         "every row is in localisations.csv."
     )
+
+
+def test_each_timestamp_in_its_own_offset_across_daylight_saving(tmp_path: Path) -> None:
+    frames = hostile_frames()
+    winter, summer = (
+        pd.Timestamp("2025-01-15 12:00:00", tz="UTC"),
+        pd.Timestamp("2025-07-15 12:00:00", tz="UTC"),
+    )
+    frames.rentals["fetched_at"] = pd.Series([winter, summer]).astype(
+        frames.rentals["fetched_at"].dtype
+    )
+    path = write(frames, tmp_path / "r.xlsx", zone="Europe/Paris")
+    cells = columns(openpyxl.load_workbook(path)["rentals"])["fetched_at (Europe/Paris)"]
+    assert [c.value for c in cells] == [datetime(2025, 1, 15, 13), datetime(2025, 7, 15, 14)]
