@@ -45,14 +45,18 @@ class DataWarning(UserWarning):
 class Problems:
     """Collects untypeable values per column; ``emit()`` warns once per column."""
 
-    def __init__(self) -> None:
+    def __init__(self, *, keep_rows: bool = False) -> None:
         self._tokens: dict[str, list[str]] = {}
         self._counts: dict[str, int] = {}
+        #: With ``keep_rows``: every (column, row positions) added, for the frames cache.
+        self.rows: list[tuple[str, list[int]]] | None = [] if keep_rows else None
 
     def add(self, column: str, tokens: Sequence[object], positions: Sequence[int]) -> None:
         """Record that ``positions`` of ``column`` (rows of ``tokens``) could not be typed."""
         if not len(positions):
             return
+        if self.rows is not None:
+            self.rows.append((column, list(positions)))
         shown = self._tokens.setdefault(column, [])
         for pos in positions[: _SHOWN_TOKENS - len(shown)]:
             token = tokens[pos]

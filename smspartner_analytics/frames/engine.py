@@ -18,29 +18,34 @@ from typing import Any, Final, TypeGuard
 import numpy as np
 import pandas as pd
 
-from smspartner_analytics.core.labels import Labels, load_labels
+from smspartner_analytics.core.labels import Labels
 from smspartner_analytics.core.schema import normalise_status
-from smspartner_analytics.frames.arrays import relabel_categories, safe_divide
+from smspartner_analytics.frames.arrays import safe_divide
 from smspartner_analytics.frames.coercion import (
     Problems,
     describe,
-    to_category,
     to_float,
     to_int,
     to_text,
     to_timestamp,
 )
-from smspartner_analytics.frames.dtypes import (
-    ERROR_DTYPES,
-    HISTORY_DTYPES,
-    LOCALISATION_DTYPES,
-    RENTAL_DTYPES,
-    STATUS_DTYPE,
-    Frames,
-    empty_frame,
+from smspartner_analytics.frames.dtypes import ERROR_DTYPES, TEXT, Frames, empty_frame
+from smspartner_analytics.frames.finishing import (
+    LOCALISATION_TYPED,
+    RENTAL_TYPED,
+    Tables,
+    finish_frames,
 )
 
-__all__ = ["Collector", "build_frames", "paused_gc", "shortfall"]
+__all__ = [
+    "PROBLEM_COLUMNS",
+    "Collector",
+    "Tables",
+    "build_frames",
+    "paused_gc",
+    "shortfall",
+    "typed_tables",
+]
 
 
 @contextmanager
@@ -160,6 +165,12 @@ class Collector:
 
 
 _Raw = dict[str, Sequence[Any]]
+#: The columns whose untypeable values are reported, in the order ``typed_tables`` meets them.
+PROBLEM_COLUMNS: Final = (
+    "details_localisation", "sexe", "min_age", "max_age", "zipcode", "interest", "category",
+    "quantity", "cost_total", "cost_unit", "phone_numbers", "volume_desired", "volume_available",
+    "type", "location", "error_code", "http_status", "attempts",
+)  # fmt: skip
 
 
 def _transpose(rows: list[tuple[Any, ...]], names: tuple[str, ...]) -> _Raw:
@@ -224,57 +235,49 @@ def _statuses_slow(raw: Sequence[Any]) -> list[tuple[str, int | None, str | None
     return out
 
 
-def _labelled(ids: pd.Categorical, labels: Labels, kind: str) -> pd.Categorical:
-    """Labels of a categorical of ids (unknown ids shown as themselves), computed per category."""
-    return relabel_categories(ids, lambda category: labels.label(kind, str(category)))
-
-
-def _rentals_frame(raw: _Raw, labels: Labels, problems: Problems) -> pd.DataFrame:
+def _rentals_table(raw: _Raw, problems: Problems) -> pd.DataFrame:
+    """Rentals typed row by row; categorical columns still text (``finishing`` makes them)."""
     tokens = raw["token"]
     if not tokens:
-        return empty_frame(RENTAL_DTYPES)
+        return empty_frame(RENTAL_TYPED)
     names, codes, texts = _statuses(raw["status"])
-    interest = to_category(raw["interest"], "interest", tokens, problems)
-    category = to_category(raw["category"], "category", tokens, problems)
     data = {
-        "token": pd.array(tokens, dtype=RENTAL_DTYPES["token"]),  # type: ignore[call-overload]
-        "status": pd.Categorical(names, dtype=STATUS_DTYPE),
+        "token": pd.array(tokens, dtype=TEXT),
+        "status": pd.array(names, dtype=TEXT),
         "status_code": pd.array(codes, dtype="Int64"),
-        "status_text": pd.array(texts, dtype=RENTAL_DTYPES["status_text"]),  # type: ignore[call-overload]
-        "sexe": to_category(raw["sexe"], "sexe", tokens, problems),
+        "status_text": pd.array(texts, dtype=TEXT),
+        "sexe": to_text(raw["sexe"], "sexe", tokens, problems),
         "min_age": to_int(raw["min_age"], "min_age", tokens, problems),
         "max_age": to_int(raw["max_age"], "max_age", tokens, problems),
         "zipcode": to_text(raw["zipcode"], "zipcode", tokens, problems),
-        "interest": interest,
-        "interest_label": _labelled(interest, labels, "interest"),
-        "category": category,
-        "category_label": _labelled(category, labels, "category"),
+        "interest": to_text(raw["interest"], "interest", tokens, problems),
+        "category": to_text(raw["category"], "category", tokens, problems),
         "quantity": to_int(raw["quantity"], "quantity", tokens, problems),
         "cost_total": to_float(raw["cost_total"], "cost_total", tokens, problems),
         "cost_unit": to_float(raw["cost_unit"], "cost_unit", tokens, problems),
         "phone_numbers": to_int(raw["phone_numbers"], "phone_numbers", tokens, problems),
         "fetched_at": to_timestamp(raw["fetched_at"]),
     }
-    return pd.DataFrame(data, columns=list(RENTAL_DTYPES))
+    return pd.DataFrame(data, columns=list(RENTAL_TYPED))
 
 
-def _localisations_frame(raw: _Raw, problems: Problems) -> pd.DataFrame:
+def _localisations_table(raw: _Raw, problems: Problems) -> pd.DataFrame:
     tokens = raw["token"]
     if not tokens:
-        return empty_frame(LOCALISATION_DTYPES)
+        return empty_frame(LOCALISATION_TYPED)
     desired = to_int(raw["volume_desired"], "volume_desired", tokens, problems)
     available = to_int(raw["volume_available"], "volume_available", tokens, problems)
     return pd.DataFrame(
         {
-            "token": pd.array(tokens, dtype=LOCALISATION_DTYPES["token"]),  # type: ignore[call-overload]
-            "type": to_category(raw["type"], "type", tokens, problems, lower=True),
+            "token": pd.array(tokens, dtype=TEXT),
+            "type": to_text(raw["type"], "type", tokens, problems),
             "location": to_text(raw["location"], "location", tokens, problems),
             "volume_desired": desired,
             "volume_available": available,
             "shortfall": shortfall(desired, available),
             "coverage": safe_divide(available, desired),
         },
-        columns=list(LOCALISATION_DTYPES),
+        columns=list(LOCALISATION_TYPED),
     )
 
 
@@ -290,7 +293,7 @@ def shortfall(
     return pd.arrays.IntegerArray(diff, mask)
 
 
-def _errors_frame(raw: _Raw, problems: Problems) -> pd.DataFrame:
+def _errors_table(raw: _Raw, problems: Problems) -> pd.DataFrame:
     tokens = raw["token"]
     if not tokens:
         return empty_frame(ERROR_DTYPES)
@@ -309,18 +312,23 @@ def _errors_frame(raw: _Raw, problems: Problems) -> pd.DataFrame:
     )
 
 
-def build_frames(columns: Collector, labels: Labels | None) -> Frames:
-    """Typed frames from the collected columns; warns once per column with untypeable values."""
-    problems = Problems()
+def typed_tables(columns: Collector, problems: Problems) -> Tables:
+    """The collected rows typed column by column (each value on its own: the result for a row
+    does not depend on the other rows, so tables typed in parts can be stacked)."""
     if columns.skipped_entries:
         problems.add("details_localisation", columns.skipped_entries,
                      list(range(len(columns.skipped_entries))))  # fmt: skip
     rentals, locs, errors = columns.columns()
-    frames = Frames(
-        rentals=_rentals_frame(rentals, labels or load_labels(), problems),
-        localisations=_localisations_frame(locs, problems),
-        errors=_errors_frame(errors, problems),
-        history=empty_frame(HISTORY_DTYPES),
+    return Tables(
+        _rentals_table(rentals, problems),
+        _localisations_table(locs, problems),
+        _errors_table(errors, problems),
     )
+
+
+def build_frames(columns: Collector, labels: Labels | None) -> Frames:
+    """Typed frames from the collected columns; warns once per column with untypeable values."""
+    problems = Problems()
+    frames = finish_frames(typed_tables(columns, problems), labels)
     problems.emit(stacklevel=4)
     return frames

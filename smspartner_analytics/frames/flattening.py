@@ -9,26 +9,28 @@ collecting column lists, then one vectorised conversion per column (``engine``).
 
 from __future__ import annotations
 
-import json
+import itertools
 import os
 import warnings
 from collections.abc import Iterable, Mapping
 from datetime import datetime
+from operator import itemgetter
 from pathlib import Path
 from typing import Final, Protocol
 
+import numpy as np
 import pandas as pd
 
-from smspartner_analytics.client.xmlanswer import load_answer_text, parse_xml_answer
+from smspartner_analytics.client.xmlanswer import load_answer_text
 from smspartner_analytics.core.errors import StoreError
 from smspartner_analytics.core.labels import Labels
 from smspartner_analytics.core.schema import (
     RENTAL_COLUMNS,
     STATUS_BY_CODE,
     AnswerRecord,
-    is_rental,
 )
-from smspartner_analytics.frames.coercion import DataWarning, to_timestamp
+from smspartner_analytics.frames.cache import BODY_PROBLEM, CacheSource, read_tables
+from smspartner_analytics.frames.coercion import DataWarning, Problems, to_timestamp
 from smspartner_analytics.frames.dtypes import (
     HISTORY_DTYPES,
     OUTCOME_DTYPE,
@@ -38,6 +40,8 @@ from smspartner_analytics.frames.dtypes import (
     empty_frame,
 )
 from smspartner_analytics.frames.engine import Collector, build_frames, paused_gc
+from smspartner_analytics.frames.finishing import finish_frames
+from smspartner_analytics.frames.records import add_record, broken_message
 
 __all__ = ["DataWarning", "StoreLike", "flatten", "join_metadata", "load_frames"]
 
@@ -101,13 +105,20 @@ _CODE_BY_STATUS: Final = {name: code for code, name in STATUS_BY_CODE.items()}
 
 
 def load_frames(
-    store: StoreLike | str | os.PathLike[str], *, labels: Labels | None = None
+    store: StoreLike | str | os.PathLike[str],
+    *,
+    labels: Labels | None = None,
+    cache: bool = True,
+    rebuild: bool = False,
 ) -> Frames:
     """``Frames`` from a store (or the path of one): the latest answer per token, the tokens'
     metadata joined as extra ``rentals`` columns, and ``history`` with every answer over time.
 
-    A path that does not exist raises ``StoreError`` (no empty store is created). The file is
-    opened read-only, so a store on a read-only mount can be read.
+    Each stored answer is parsed once in its life: the typed rows are kept beside the store
+    (``frames.cache``) and only answers stored since the last call are flattened. ``rebuild``
+    recreates that cache from the stored answers; ``cache=False`` flattens every stored answer
+    afresh (the same frames, slower). A path that does not exist raises ``StoreError`` (no empty
+    store is created). The file is opened read-only, so a store on a read-only mount can be read.
     """
     if isinstance(store, (str, os.PathLike)):
         path = Path(store)
@@ -116,41 +127,47 @@ def load_frames(
         from smspartner_analytics.store.db import Store
 
         with Store(path, read_only=True) as opened, paused_gc():
-            return _load(opened, labels)
+            return _load_any(opened, labels, cache=cache, rebuild=rebuild)
     with paused_gc():
-        return _load(store, labels)
+        return _load_any(store, labels, cache=cache, rebuild=rebuild)
+
+
+def _load_any(store: StoreLike, labels: Labels | None, *, cache: bool, rebuild: bool) -> Frames:
+    if cache and isinstance(store, CacheSource):
+        return _load_cached(store, labels, rebuild=rebuild)
+    return _load(store, labels)
+
+
+def _load_cached(store: CacheSource, labels: Labels | None, *, rebuild: bool) -> Frames:
+    loaded = read_tables(store, rebuild=rebuild)
+    problems = Problems()
+    names = loaded.problems["column"].tolist()
+    tokens = loaded.problems["token"].tolist()
+    for column, group in itertools.groupby(zip(names, tokens, strict=True), key=itemgetter(0)):
+        shown = [token for _, token in group]
+        if column == BODY_PROBLEM:
+            warnings.warn(broken_message(shown), DataWarning, stacklevel=4)
+        else:
+            problems.add(column, shown, range(len(shown)))
+    frames = finish_frames(loaded.tables, labels)
+    problems.emit(stacklevel=4)
+    frames.rentals = join_metadata(frames.rentals, store.token_metadata())  # type: ignore[attr-defined]
+    frames.history = _history_from(loaded.history)
+    return frames
 
 
 def _load(store: StoreLike, labels: Labels | None) -> Frames:
     columns = Collector()
-    loads = json.loads
     broken: list[str] = []
     for rec in store.latest_records():
-        if not is_rental(rec.outcome):
-            message = rec.error_message or rec.outcome
-            columns.add_error(
-                rec.token, rec.error_code, message, rec.http_status, rec.attempts, rec.fetched_at,
-                rec.reason, rec.persistent,
-            )  # fmt: skip
-            continue
-        body = rec.body or ""
-        try:
-            answer = parse_xml_answer(body) if body[:1] == "<" else loads(body)
-        except (ValueError, RecursionError):
-            answer = None
-        if not (isinstance(answer, dict) and answer.get("success") is True):
-            # Still a rental (core.schema.is_rental): keep the status the store recorded.
+        bad = add_record(
+            columns, rec.token, rec.fetched_at, rec.http_status, rec.outcome, rec.status,
+            rec.error_code, rec.error_message, rec.attempts, rec.body, rec.reason, rec.persistent,
+        )  # fmt: skip
+        if bad:
             broken.append(rec.token)
-            answer = {"success": True, "status": _CODE_BY_STATUS.get(rec.status or "")}
-        columns.add_answer(answer, rec.token, rec.fetched_at, rec.http_status, rec.attempts)
     if broken:
-        shown = ", ".join(repr(t) for t in broken[:5]) + (", ..." if len(broken) > 5 else "")
-        warnings.warn(
-            f"{len(broken)} stored success answer(s) have a body that is not the API's JSON "
-            f"(tokens {shown}): they count as rentals with their stored status only.",
-            DataWarning,
-            stacklevel=3,
-        )
+        warnings.warn(broken_message(broken), DataWarning, stacklevel=4)
     frames = build_frames(columns, labels)
     del columns  # freed by reference counting, before the collector is back on
     frames.rentals = join_metadata(frames.rentals, store.token_metadata())
@@ -181,6 +198,27 @@ def _meta_text(value: object) -> str | None:
     if value is None or isinstance(value, str):
         return value
     return str(value)
+
+
+def _history_from(table: pd.DataFrame) -> pd.DataFrame:
+    """``history`` from the cache's typed history rows (already in token then time order)."""
+    if not len(table):
+        return empty_frame(HISTORY_DTYPES)
+    status = pd.Categorical(table["status"].array, dtype=STATUS_DTYPE)
+    codes, uniques = pd.factorize(table["status"].array)
+    lookup = [_CODE_BY_STATUS.get(str(u) if isinstance(u, str) else "") for u in uniques]
+    status_code = pd.array([*lookup, None], dtype="Int64").take(np.asarray(codes))
+    return pd.DataFrame(
+        {
+            "token": table["token"].array,
+            "fetched_at": table["fetched_at"].array,
+            "outcome": pd.Categorical(table["outcome"].array, dtype=OUTCOME_DTYPE),
+            "status": status,
+            "status_code": status_code,
+            "http_status": table["http_status"].array,
+        },
+        columns=list(HISTORY_DTYPES),
+    )
 
 
 def _history_frame(records: list[AnswerRecord]) -> pd.DataFrame:

@@ -51,6 +51,17 @@ _INSERT: Final = (
 _LATEST: Final = _SELECT + _LATEST_IDS + "JOIN tokens t ON t.token = a.token ORDER BY t.position"
 _HISTORY: Final = _SELECT + "JOIN tokens t ON t.token = a.token ORDER BY t.position, a.id"
 _RECENT: Final = _SELECT + "WHERE a.token = ? ORDER BY a.id DESC LIMIT ?"
+# For the frames cache: answers by id range, with the token's position (never changes).
+_ROWS: Final = (
+    "SELECT a.id, t.position, a.token, a.fetched_at, a.http_status, a.outcome, a.status, "
+    "a.error_code, a.error_message, a.attempts, a.body, a.reason, a.persistent FROM answers a "
+    "JOIN tokens t ON t.token = a.token WHERE a.id > ? AND a.id <= ? AND NOT EXISTS "
+    "(SELECT 1 FROM answers b WHERE b.token = a.token AND b.id > a.id AND b.id <= ?) ORDER BY a.id"
+)
+_HISTORY_ROWS: Final = (
+    "SELECT a.id, t.position, a.token, a.fetched_at, a.outcome, a.status, a.http_status "
+    "FROM answers a JOIN tokens t ON t.token = a.token WHERE a.id > ? AND a.id <= ? ORDER BY a.id"
+)
 # Final answers (schema.FINAL_OUTCOMES, ok with a schema.TERMINAL_STATUSES status, and
 # persistent failures); tests/test_store.py checks this stays in step with the schema module.
 _FINAL: Final = (
@@ -249,7 +260,14 @@ class Store:
         A hand-edited value that is not a JSON object raises ``StoreError`` naming the token.
         """
         rows = self._query("SELECT token, metadata FROM tokens ORDER BY position")
-        return {token: _metadata(token, meta) for token, meta in rows}
+        parsed: dict[str, dict[str, str]] = {}  # most tokens share a few metadata texts
+        out = {}
+        for token, meta in rows:
+            value = parsed.get(meta)
+            if value is None:
+                value = parsed[meta] = _metadata(token, meta)
+            out[token] = value
+        return out
 
     def final_tokens(self) -> set[str]:
         """Tokens whose latest answer is final: not found, or a failed/downloaded rental."""
@@ -259,6 +277,29 @@ class Store:
         """``tokens`` (in order) without the final ones: what a default fetch would ask."""
         final = self.final_tokens()
         return [t for t in tokens if t not in final]
+
+    def last_answer_id(self) -> int:
+        """The id of the newest answer (0 for none): answers up to it never change."""
+        return int(self._query("SELECT COALESCE(MAX(id), 0) FROM answers")[0][0])
+
+    def answer_mark(self, answer_id: int) -> tuple[str, str, int] | None:
+        """(token, fetched_at text, answers up to it) of one answer; None when there is none."""
+        row = self._query("SELECT token, fetched_at FROM answers WHERE id = ?", (answer_id,))
+        if not row:
+            return None
+        (count,) = self._query("SELECT COUNT(*) FROM answers WHERE id <= ?", (answer_id,))[0]
+        return str(row[0][0]), str(row[0][1]), int(count)
+
+    def answer_rows(self, after: int, upto: int) -> list[tuple[Any, ...]]:
+        """Answers with ``after < id <= upto`` that are their token's latest up to ``upto``:
+        (id, position, token, fetched_at text, http_status, outcome, status, error_code,
+        error_message, attempts, body, reason, persistent), by id."""
+        return self._query(_ROWS, (after, upto, upto))
+
+    def history_rows(self, after: int, upto: int) -> list[tuple[Any, ...]]:
+        """Every answer with ``after < id <= upto``, without its body: (id, position, token,
+        fetched_at text, outcome, status, http_status), by id."""
+        return self._query(_HISTORY_ROWS, (after, upto))
 
     def count_answers(self) -> int:
         """How many answers are stored, all tokens and times included."""

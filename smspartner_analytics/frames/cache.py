@@ -1,0 +1,376 @@
+"""The frames cache: every stored answer parsed once in its life, kept as typed columns on disk.
+
+Beside the store ``NAME.sqlite`` lives the folder ``NAME.sqlite.frames/``: Arrow IPC files
+(``pyarrow``; memory-mapped, read without decoding) holding, for a range of answer ids
+``(first, last]``, the rows the flattener makes of them (``engine.typed_tables``: typed value by
+value, categorical columns still text), the history rows (no body), and the untypeable values
+(to warn as a fresh flatten would), each row tagged with its answer id and its token's position.
+``manifest.json`` lists the segments, the flattener's version and a mark of the last answer covered.
+
+``load_frames`` reads the segments, flattens only the answers stored since (a new segment), keeps
+the rows of each token's latest answer (answers are append-only, so an answer once superseded never
+comes back) in token order, and finishes the frames as a flatten from scratch does
+(``finishing``). The raw answers in the store stay the source of truth: the cache is rebuilt from
+them when the flattener's version changes, when it does not match the store (another file at the
+same path), or on ``load_frames(..., rebuild=True)``. A store folder
+that cannot be written (read-only mount) gets no cache: its frames are flattened in memory.
+
+Hand-written because no library keeps a derived table in step with an append-only SQLite log.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Any, Final, Protocol, runtime_checkable
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.ipc as ipc
+
+from smspartner_analytics.frames.coercion import Problems
+from smspartner_analytics.frames.dtypes import ERROR_DTYPES, TEXT, TIMESTAMP
+from smspartner_analytics.frames.engine import PROBLEM_COLUMNS, Collector, typed_tables
+from smspartner_analytics.frames.finishing import LOCALISATION_TYPED, RENTAL_TYPED, Tables
+from smspartner_analytics.frames.records import add_record
+
+__all__ = ["BODY_PROBLEM", "FLATTENER_VERSION", "CacheSource", "Loaded", "cache_dir", "read_tables"]
+
+#: Bump when the flattener's output for a stored answer changes: caches are then rebuilt.
+FLATTENER_VERSION: Final = 1
+_FORMAT: Final = f"frames-cache-1/flattener-{FLATTENER_VERSION}/pandas-{pd.__version__}"
+_CHUNK: Final = 100_000  # answers flattened at a time (bounded memory on a million)
+_MAX_SEGMENTS: Final = 24  # merged into one beyond this
+_KEY: Final = ("answer_id", "position")
+BODY_PROBLEM: Final = "__body__"  # the problem "column" of rentals whose body could not be read
+_HISTORY_TYPED: Final[dict[str, object]] = {
+    "token": TEXT,
+    "fetched_at": TIMESTAMP,
+    "outcome": TEXT,
+    "status": TEXT,
+    "http_status": pd.Int64Dtype(),
+}
+_PROBLEM_TYPED: Final[dict[str, object]] = {"column": TEXT, "seq": pd.Int64Dtype(), "token": TEXT}
+_TYPED: Final[dict[str, dict[str, object]]] = {
+    "rentals": RENTAL_TYPED,
+    "localisations": LOCALISATION_TYPED,
+    "errors": ERROR_DTYPES,
+    "history": _HISTORY_TYPED,
+    "problems": _PROBLEM_TYPED,
+}
+
+
+@runtime_checkable
+class CacheSource(Protocol):
+    """What the cache reads from a store (``store.Store`` has it)."""
+
+    @property
+    def path(self) -> Path: ...
+    def last_answer_id(self) -> int: ...
+    def answer_mark(self, answer_id: int) -> tuple[str, str, int] | None: ...
+    def answer_rows(self, after: int, upto: int) -> list[tuple[Any, ...]]: ...
+    def history_rows(self, after: int, upto: int) -> list[tuple[Any, ...]]: ...
+
+
+@dataclass
+class Loaded:
+    """Latest answers' typed tables in token order, history in (position, id) order."""
+
+    tables: Tables
+    history: pd.DataFrame
+    problems: pd.DataFrame  # column, token of each untypeable value, in report order
+
+
+def cache_dir(store_path: Path) -> Path:
+    """Where the frames cache of the store at ``store_path`` lives."""
+    return store_path.with_name(store_path.name + ".frames")
+
+
+def read_tables(store: CacheSource, *, rebuild: bool = False) -> Loaded:
+    """The latest answers' typed tables, from the cache plus whatever is new (cache updated)."""
+    folder = cache_dir(store.path)
+    upto = store.last_answer_id()
+    manifest = None if rebuild else _valid_manifest(folder, store)
+    segments: list[dict[str, Any]] = [] if manifest is None else manifest["segments"]
+    done = segments[-1]["last"] if segments else 0
+    parts = [_read_segment(folder, seg) for seg in segments]
+    if parts and any(p is None for p in parts):
+        segments, parts, done = [], [], 0  # a file went missing: rebuild
+    new_segments: list[dict[str, Any]] = []
+    new_parts: list[dict[str, pa.Table]] = []
+    first = done
+    while first < upto:
+        last = min(first + _CHUNK, upto) if not segments and not new_segments else upto
+        new_parts.append(_flatten_range(store, first, last))
+        new_segments.append({"first": first, "last": last, "name": uuid.uuid4().hex})
+        first = last
+    all_parts = [p for p in parts if p is not None] + new_parts
+    all_segments = segments + new_segments
+    if len(new_segments) > 1 or len(all_segments) > _MAX_SEGMENTS:  # a build, or compaction
+        all_parts = [_concat(all_parts)]
+        all_segments = [{"first": 0, "last": upto, "name": uuid.uuid4().hex}]
+        new_parts, new_segments = all_parts, all_segments
+    if new_segments:
+        _save(folder, store, all_segments, new_segments, new_parts, upto)
+    return _latest(_concat(all_parts) if all_parts else _empty_part())
+
+
+# -- flattening a range of answers --------------------------------------------------------------
+
+
+def _flatten_range(store: CacheSource, after: int, upto: int) -> dict[str, pa.Table]:
+    columns = Collector()
+    ids: dict[str, list[int]] = {"rentals": [], "localisations": [], "errors": []}
+    pos: dict[str, list[int]] = {"rentals": [], "localisations": [], "errors": []}
+    skipped: list[tuple[int, int, str]] = []
+    broken: list[tuple[int, int, str]] = []
+    for row in store.answer_rows(after, upto):
+        aid, position, token, fetched_at = row[:4]
+        sizes = (len(columns.rental_rows), len(columns.loc_rows), len(columns.error_rows))
+        n_skipped = len(columns.skipped_entries)
+        bad = add_record(
+            columns, token, datetime.fromisoformat(fetched_at), row[4], row[5], row[6], row[7],
+            row[8], row[9], row[10], row[11], bool(row[12]),
+        )  # fmt: skip
+        if bad:
+            broken.append((aid, position, token))
+        new = (len(columns.rental_rows), len(columns.loc_rows), len(columns.error_rows))
+        for name, before, after_ in zip(ids, sizes, new, strict=True):
+            ids[name].extend([aid] * (after_ - before))
+            pos[name].extend([position] * (after_ - before))
+        skipped.extend((aid, position, t) for t in columns.skipped_entries[n_skipped:])
+    problems = Problems(keep_rows=True)
+    tables = typed_tables(columns, problems)
+    del columns
+    out = {
+        name: _to_arrow(getattr(tables, name), ids[name], pos[name])
+        for name in ("rentals", "localisations", "errors")
+    }
+    out["history"] = _history_part(store.history_rows(after, upto))
+    out["problems"] = _problem_part(problems, tables, ids, pos, skipped, broken)
+    return out
+
+
+def _to_arrow(frame: pd.DataFrame, ids: list[int], positions: list[int]) -> pa.Table:
+    table = pa.Table.from_pandas(frame, preserve_index=False).replace_schema_metadata(None)
+    table = table.add_column(0, "position", pa.array(positions, type=pa.int64()))
+    return table.add_column(0, "answer_id", pa.array(ids, type=pa.int64()))
+
+
+def _history_part(rows: list[tuple[Any, ...]]) -> pa.Table:
+    cols = list(zip(*rows, strict=True)) if rows else [()] * 7
+    stamps = pd.to_datetime(pd.Series(cols[3], dtype=object), utc=True, format="ISO8601")
+    return pa.table(
+        {
+            "answer_id": pa.array(cols[0], type=pa.int64()),
+            "position": pa.array(cols[1], type=pa.int64()),
+            "token": pa.array(cols[2], type=pa.string()),
+            "fetched_at": pa.array(stamps.astype(TIMESTAMP), type=pa.timestamp("ns", tz="UTC")),
+            "outcome": pa.array(cols[4], type=pa.string()),
+            "status": pa.array(cols[5], type=pa.string()),
+            "http_status": pa.array(cols[6], type=pa.int64()),
+        }
+    )
+
+
+def _problem_part(
+    problems: Problems,
+    tables: Tables,
+    ids: dict[str, list[int]],
+    pos: dict[str, list[int]],
+    skipped: list[tuple[int, int, str]],
+    broken: list[tuple[int, int, str]],
+) -> pa.Table:
+    where = {c: n for n, t in zip(ids, tables, strict=True) for c in t.columns if c != "token"}
+    out: dict[str, list[Any]] = {k: [] for k in ("answer_id", "position", "column", "seq", "token")}
+
+    def add(aid: int, position: int, column: str, seq: int, token: object) -> None:
+        for key, value in zip(out, (aid, position, column, seq, token), strict=True):
+            out[key].append(value)
+
+    for column, rows in problems.rows or []:
+        if column == "details_localisation":
+            for seq in rows:
+                aid, position, token = skipped[seq]
+                add(aid, position, column, seq, token)
+            continue
+        name = where[column]
+        tokens = getattr(tables, name)["token"].array
+        for seq in rows:
+            token = tokens[seq]
+            add(
+                ids[name][seq],
+                pos[name][seq],
+                column,
+                seq,
+                token if isinstance(token, str) else None,
+            )
+    for seq, (aid, position, token) in enumerate(broken):
+        add(aid, position, BODY_PROBLEM, seq, token)
+    return pa.table(
+        {
+            "answer_id": pa.array(out["answer_id"], type=pa.int64()),
+            "position": pa.array(out["position"], type=pa.int64()),
+            "column": pa.array(out["column"], type=pa.string()),
+            "seq": pa.array(out["seq"], type=pa.int64()),
+            "token": pa.array(out["token"], type=pa.string()),
+        }
+    )
+
+
+# -- reading: the latest answer per token -------------------------------------------------------
+
+
+def _latest(part: dict[str, pa.Table]) -> Loaded:
+    history = part["history"]
+    hpos = history.column("position").to_numpy()
+    hid = history.column("answer_id").to_numpy()
+    order = np.lexsort((hid, hpos))
+    spos = hpos[order]
+    last = np.ones(len(order), dtype=bool)
+    last[:-1] = spos[1:] != spos[:-1]
+    latest = np.zeros(int(hid.max()) + 2 if len(hid) else 1, dtype=bool)
+    latest[hid[order][last]] = True
+
+    def pick(name: str) -> pa.Table:
+        table = part[name]
+        aid = table.column("answer_id").to_numpy()
+        keep = np.flatnonzero(latest[aid])
+        keep = keep[np.argsort(table.column("position").to_numpy()[keep], kind="stable")]
+        return table.take(pa.array(keep))
+
+    probs = part["problems"]
+    pkeep = np.flatnonzero(latest[probs.column("answer_id").to_numpy()])
+    cols = probs.column("column").to_numpy(zero_copy_only=False)[pkeep]
+    rank = np.array([_problem_rank(c) for c in cols], dtype=np.int64)
+    pkeep = pkeep[
+        np.lexsort((probs.column("seq").to_numpy()[pkeep],
+                    probs.column("position").to_numpy()[pkeep], rank))
+    ]  # fmt: skip
+    return Loaded(
+        tables=Tables(
+            _to_pandas(pick("rentals"), RENTAL_TYPED),
+            _to_pandas(pick("localisations"), LOCALISATION_TYPED),
+            _to_pandas(pick("errors"), ERROR_DTYPES),
+        ),
+        history=_to_pandas(history.take(pa.array(order)), _HISTORY_TYPED),
+        problems=_to_pandas(probs.take(pa.array(pkeep)), _PROBLEM_TYPED),
+    )
+
+
+def _problem_rank(column: str) -> int:
+    return PROBLEM_COLUMNS.index(column) if column in PROBLEM_COLUMNS else len(PROBLEM_COLUMNS)
+
+
+def _to_pandas(table: pa.Table, dtypes: dict[str, object]) -> pd.DataFrame:
+    data: dict[str, Any] = {}
+    for name, dtype in dtypes.items():
+        column = table.column(name)
+        if isinstance(dtype, pd.api.extensions.ExtensionDtype) and not isinstance(
+            dtype, pd.DatetimeTZDtype
+        ):
+            data[name] = dtype.__from_arrow__(column)  # type: ignore[attr-defined]
+        elif isinstance(dtype, pd.DatetimeTZDtype):
+            data[name] = pd.DatetimeIndex(column.to_pandas()).astype(TIMESTAMP).array
+        elif dtype == "boolean":
+            data[name] = pd.BooleanDtype().__from_arrow__(column)  # type: ignore[attr-defined]
+        elif dtype == "float64":
+            data[name] = column.to_numpy().astype("float64")
+        else:
+            data[name] = pd.Series(column.to_pandas()).astype(dtype)  # type: ignore[call-overload]
+    return pd.DataFrame(data, columns=list(dtypes))
+
+
+# -- files -------------------------------------------------------------------------------------
+
+
+def _empty_part() -> dict[str, pa.Table]:
+    return _flatten_range(_NoAnswers(), 0, 0)
+
+
+class _NoAnswers:
+    path = Path()
+
+    def last_answer_id(self) -> int:
+        return 0
+
+    def answer_mark(self, answer_id: int) -> None:
+        return None
+
+    def answer_rows(self, after: int, upto: int) -> list[tuple[Any, ...]]:
+        return []
+
+    def history_rows(self, after: int, upto: int) -> list[tuple[Any, ...]]:
+        return []
+
+
+def _concat(parts: Sequence[dict[str, pa.Table]]) -> dict[str, pa.Table]:
+    return {
+        name: pa.concat_tables([p[name] for p in parts], promote_options="permissive")
+        for name in _TYPED
+    }
+
+
+def _valid_manifest(folder: Path, store: CacheSource) -> dict[str, Any] | None:
+    try:
+        manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    if not isinstance(manifest, dict) or manifest.get("format") != _FORMAT:
+        return None
+    segments = manifest.get("segments")
+    mark = manifest.get("mark")
+    if not isinstance(segments, list) or not segments:
+        return None
+    if store.answer_mark(int(segments[-1]["last"])) != (tuple(mark) if mark else None):
+        return None
+    return manifest
+
+
+def _read_segment(folder: Path, seg: dict[str, Any]) -> dict[str, pa.Table] | None:
+    try:
+        return {
+            name: ipc.open_file(
+                pa.memory_map(str(folder / f"{seg['name']}.{name}.arrow"))
+            ).read_all()
+            for name in _TYPED
+        }
+    except (OSError, pa.ArrowInvalid, KeyError):
+        return None
+
+
+def _save(
+    folder: Path,
+    store: CacheSource,
+    segments: list[dict[str, Any]],
+    new_segments: list[dict[str, Any]],
+    new_parts: list[dict[str, pa.Table]],
+    upto: int,
+) -> None:
+    """Write the new segments then the manifest (atomic rename); silently skip when unwritable."""
+    try:
+        folder.mkdir(exist_ok=True)
+        for seg, part in zip(new_segments, new_parts, strict=True):
+            for name, table in part.items():
+                target = folder / f"{seg['name']}.{name}.arrow"
+                with pa.OSFile(str(target), "wb") as sink, ipc.new_file(sink, table.schema) as w:
+                    w.write_table(table)
+        mark = store.answer_mark(upto)
+        text = json.dumps({"format": _FORMAT, "segments": segments, "mark": mark})
+        temp = folder / f"manifest.{uuid.uuid4().hex}.tmp"
+        temp.write_text(text, encoding="utf-8")
+        os.replace(temp, folder / "manifest.json")
+    except OSError:
+        return
+    keep = {s["name"] for s in segments}
+    for old in folder.glob("*.arrow"):
+        if old.name.split(".")[0] not in keep:
+            with contextlib.suppress(OSError):
+                old.unlink()
