@@ -28,6 +28,7 @@ import pandas as pd
 
 from smspartner_analytics.core.errors import InputError
 from smspartner_analytics.core.schema import STATUS_LABELS, Outcome
+from smspartner_analytics.frames.arrays import MISSING_ID
 from smspartner_analytics.frames.dtypes import STATUS_DTYPE, TEXT, TIMESTAMP
 
 __all__ = [
@@ -176,7 +177,7 @@ def lead_time_summary(
         return pd.DataFrame(
             {c: pd.Series([], dtype=_dtype(c)) for c in [*columns, "resolution_median"]}
         )
-    groups = known.groupby(known[by].astype("object").fillna("(none)"), sort=False, observed=True)
+    groups = known.groupby(known[by].astype("object").fillna(MISSING_ID), sort=False, observed=True)
     out = pd.DataFrame(
         {
             "rentals": groups.size().astype("Int64"),

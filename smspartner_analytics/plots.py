@@ -21,6 +21,7 @@ from matplotlib.ticker import FuncFormatter, MaxNLocator
 
 from smspartner_analytics import analysis
 from smspartner_analytics.core.numbers import Locale, check_locale, count, money
+from smspartner_analytics.frames.arrays import labelled_ids
 from smspartner_analytics.plotkit import (
     LITERAL,
     MAX_LABEL,
@@ -223,15 +224,7 @@ def _money_axis(axis: Axis, largest: float, locale: Locale) -> None:
 
 def _group_labels(table: pd.DataFrame, by: str) -> list[str]:
     """``"CSP+ (102)"`` when a ``<by>_label`` column names the id, else the id itself."""
-    label_column = f"{by}_label"
-    ids = ["(none)" if pd.isna(v) or str(v) == "" else str(v) for v in table[by]]
-    if label_column not in table.columns:
-        return ids
-    names = table[label_column]
-    return [
-        f"{name} ({ident})" if isinstance(name, str) and name and name != ident else ident
-        for name, ident in zip(names, ids, strict=True)
-    ]
+    return labelled_ids(table[by], table.get(f"{by}_label"))
 
 
 def _month_label(value: object) -> str:
