@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import pandas as pd
@@ -216,3 +217,29 @@ def test_spend_over_time_without_dates_is_an_input_error() -> None:
 def test_spend_over_time_with_an_unknown_freq_is_an_input_error(frames: Frames) -> None:
     with pytest.raises(InputError, match="freq"):
         spend_over_time(frames.rentals, date_column="ordered_on", freq="fortnight")
+
+
+def test_no_report_file_holds_a_sum_of_availabilities(tmp_path: Path) -> None:
+    """Four rentals in one postcode, each told a different pool: no cell of any report file
+    (CSVs and workbook) is their sum, whatever the table."""
+    from smspartner_analytics.report.writer import write_report
+
+    pools = [5001, 257, 4003, 4809]  # sum 14,070: a number no honest column can reach
+    answers = [
+        rental(f"t{i}", 102, 10, "0.900", details=[entry("06200", 100 * (i + 1), pool)])
+        for i, pool in enumerate(pools)
+    ]
+    written = write_report(flatten(answers), tmp_path, charts=False, xlsx=True)
+    cells: list[str] = []
+    for path in written:
+        if path.suffix == ".csv":
+            cells += path.read_text(encoding="utf-8").replace("\n", ",").split(",")
+        elif path.suffix == ".xlsx":
+            import openpyxl
+
+            book = openpyxl.load_workbook(path, read_only=True)
+            cells += [
+                str(c) for sheet in book for row in sheet.iter_rows(values_only=True) for c in row
+            ]
+    assert "5001" in cells, "the test reads the files the pools are in"
+    assert not [c for c in cells if c.strip() in {"14070", "14070.0"}]
