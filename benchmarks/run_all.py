@@ -36,6 +36,7 @@ BENCHMARKS = (
     "bench_startup",
     "bench_report",
     "bench_dashboard",
+    "bench_million",
 )
 ROOT = Path(__file__).resolve().parents[1]
 _RATIO = re.compile(r"\d(?:\.\d+)?x\b|\bx\d|\d%| B/row")

@@ -92,6 +92,22 @@ def _to_text(moment: datetime) -> str:
     return moment.astimezone(UTC).isoformat(timespec="microseconds")
 
 
+def _values(rec: AnswerRecord) -> tuple[Any, ...]:
+    return (
+        rec.token,
+        _to_text(rec.fetched_at),
+        rec.http_status,
+        rec.outcome,
+        rec.status,
+        rec.error_code,
+        rec.error_message,
+        rec.attempts,
+        rec.body,
+        rec.reason,
+        int(rec.persistent),
+    )
+
+
 def _row_to_record(row: tuple[Any, ...]) -> AnswerRecord:
     token, fetched_at, http_status, outcome, status, code, message, attempts, body = row[:9]
     reason, persistent = row[9:11]
@@ -206,24 +222,20 @@ class Store:
 
         Raises ``StoreFullError`` when the disk is full (nothing of this answer is kept).
         """
-        values = (
-            rec.token,
-            _to_text(rec.fetched_at),
-            rec.http_status,
-            rec.outcome,
-            rec.status,
-            rec.error_code,
-            rec.error_message,
-            rec.attempts,
-            rec.body,
-            rec.reason,
-            int(rec.persistent),
-        )
+        self.record_many((rec,))
+
+    def record_many(self, records: Iterable[AnswerRecord]) -> int:
+        """Append answers in one transaction, committed when this returns (all or none kept);
+        the number recorded. Raises ``StoreFullError`` when the disk is full."""
+        count = 0
         with self._lock, transaction(self._writable(), self._path) as db:
-            known = db.execute("SELECT 1 FROM tokens WHERE token = ?", (rec.token,)).fetchone()
-            if known is None:
-                db.execute(_ADD_NEW_ROW, (rec.token, _now()))
-            db.execute(_INSERT, values)
+            for rec in records:
+                known = db.execute("SELECT 1 FROM tokens WHERE token = ?", (rec.token,)).fetchone()
+                if known is None:
+                    db.execute(_ADD_NEW_ROW, (rec.token, _now()))
+                db.execute(_INSERT, _values(rec))
+                count += 1
+        return count
 
     # -- reading -------------------------------------------------------------------------------
 
