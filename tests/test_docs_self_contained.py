@@ -53,7 +53,8 @@ def _problems(path: Path, text: str) -> list[str]:
         for cited in dict.fromkeys([*cited_paths, *cited_md]):
             module = cited.split(".", 1)[0] + ".py"  # benchmarks/_common.machine: an attribute
             candidates = [path.parent / cited, ROOT / cited, ROOT / module]
-            if not any(c.exists() for c in candidates):
+            inside = [c for c in candidates if c.resolve().is_relative_to(ROOT)]
+            if not any(c.exists() for c in inside):
                 found.append(f"{where}: cites {cited}, which is not a file of this repository")
     return found
 
