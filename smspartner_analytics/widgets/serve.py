@@ -8,8 +8,9 @@ choices it is given, and why:
 - The API key stays in the kernel: the page's code holds no setting (it reads
   ``SMSPARTNER_DASHBOARD_*`` and resolves the key like the CLI), cells are hidden, tracebacks are
   off and every error shown on the page is one redacted line.
-- A kernel with no page connected for :data:`IDLE_TIMEOUT` seconds is shut down (culled); closing
-  a page shuts its kernel down at once (Voilà's own shutdown on unload).
+- A kernel with no page connected for :data:`IDLE_TIMEOUT` seconds is shut down (culled). A closed
+  tab's websocket closes at once; a page that vanished without closing it is dropped after the
+  websocket pings go unanswered (30 s), and its kernel is then culled like the others.
 - The page asks nothing from other machines: the ``smspartner`` template is Voilà's ``lab``
   without Font Awesome (from a CDN) and the Mermaid loader. MathJax is already off in ``lab``;
   ipywidgets' own scripts come from the local server.
