@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import contextlib
 import textwrap
+import weakref
 from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any, Final
 
@@ -41,6 +42,7 @@ __all__ = [
     "cut",
     "ensure_layout",
     "finish",
+    "label_chars",
     "legend_above",
     "no_data",
     "plot_width_points",
@@ -117,7 +119,7 @@ def wrap(ax: Axes, text: str, fontsize: float, *, less: float = 0.0) -> str:
     """``text`` with each line broken at spaces to fit the width of ``ax`` at ``fontsize``
     (``less``: points of that width taken by something else, such as row labels)."""
     room = max(width_points(ax) - less, width_points(ax) * 0.4)
-    chars = max(12, int(room * 0.92 / (fontsize * 0.6)))
+    chars = max(12, int(room * 0.92 / (fontsize * 0.55)))
     lines = text.split("\n")
     return "\n".join(
         textwrap.fill(line, chars, break_on_hyphens=False) if len(line) > chars else line
@@ -128,9 +130,14 @@ def wrap(ax: Axes, text: str, fontsize: float, *, less: float = 0.0) -> str:
 def finish(ax: Axes, title: str, *, xlabel: str | None, ylabel: str | None) -> None:
     """Title (wrapped to the chart's width), axis labels, no top/right spines, literal text,
     a figure layout engine."""
-    size = FontProperties(size=mpl.rcParams["axes.titlesize"]).get_size_in_points()
-    title = wrap(ax, title, float(size), less=_ytick_points(ax))
-    ax.set_title(title, pad=18 if ax.get_legend() else 6, **LITERAL)
+    size = float(FontProperties(size=mpl.rcParams["axes.titlesize"]).get_size_in_points())
+    room = max(width_points(ax) - _ytick_points(ax), width_points(ax) * 0.4) * 0.92
+    longest = max(len(line) for line in title.split("\n"))
+    size = max(9.0, min(size, room / (longest * 0.55)))  # smaller type before more lines
+    title = wrap(ax, title, size, less=_ytick_points(ax))
+    # above a legend_above legend: its rows of 8-point text, plus a gap
+    pad = 6.0 + _LEGEND_ROWS.get(ax, 0) * _LEGEND_POINTS * 1.45
+    ax.set_title(title, pad=pad, fontsize=size, **LITERAL)
     if xlabel:
         ax.set_xlabel(xlabel, **LITERAL)
     if ylabel:
@@ -169,13 +176,24 @@ def row_capacity(ax: Axes, *, lines_per_row: int = 1) -> int:
     return max(1, int(_height_points(ax) / (MIN_FONT * 1.6 * lines_per_row)))
 
 
+def label_chars(ax: Axes, fontsize: float, limit: int) -> int:
+    """How many characters a row label may have: ``limit``, or fewer when row labels that long
+    would take more than 40% of the chart's width."""
+    return max(12, min(limit, int(width_points(ax) * 0.4 / (fontsize * 0.6))))
+
+
 def row_fontsize(ax: Axes, rows: int, *, largest: float = 9.0) -> float:
     """A font size (points) for ``rows`` stacked row labels that leaves a gap between them."""
     per_row = _height_points(ax) / max(rows, 1)
     return float(np.clip(per_row / 1.6, MIN_FONT, largest))
 
 
-def legend_above(ax: Axes, handles: list[Any], *, fontsize: float = 8.0) -> None:
+#: Rows of the legend ``legend_above`` put over each Axes (the title goes above them).
+_LEGEND_ROWS: weakref.WeakKeyDictionary[Axes, int] = weakref.WeakKeyDictionary()
+_LEGEND_POINTS: Final = 8.0
+
+
+def legend_above(ax: Axes, handles: list[Any], *, fontsize: float = _LEGEND_POINTS) -> None:
     """A frameless legend just above ``ax``, in as many columns as its width allows."""
     widths = [(len(h.get_label()) * 0.6 + 3.0) * fontsize for h in handles]
     room, columns, used = plot_width_points(ax) * 0.95, 0, 0.0
@@ -184,14 +202,17 @@ def legend_above(ax: Axes, handles: list[Any], *, fontsize: float = 8.0) -> None
             break
         used += width
         columns += 1
+    columns = max(columns, 1)
     legend = ax.legend(
         handles=handles,
         loc="lower left",
         bbox_to_anchor=(0.0, 1.0),
-        ncol=max(columns, 1),
+        ncol=columns,
         fontsize=fontsize,
         frameon=False,
+        borderaxespad=0.2,
     )
+    _LEGEND_ROWS[ax] = -(-len(handles) // columns)
     for text in legend.get_texts():
         text.set_parse_math(False)
 

@@ -23,9 +23,11 @@ from smspartner_analytics import analysis
 from smspartner_analytics.core.numbers import Locale, check_locale, count, percent
 from smspartner_analytics.plotkit import (
     LITERAL,
+    MAX_LABEL,
     axes_of,
     cut,
     finish,
+    label_chars,
     legend_above,
     no_data,
     plot_width_points,
@@ -72,14 +74,14 @@ def plot_volume(
     check_locale(locale)
     ax = axes_of(ax)
     noun = {"location": "locality", "token": "rental", "type": "locality type"}[by]
-    title = f"Share of the desired contacts obtained, per {noun}"
+    title = f"Share of desired contacts obtained, per {noun}"
     table = _share_table(localisations, by, rentals)
     if table.empty:
         return no_data(ax, title)
     desired, short = int(table["desired"].sum()), int(table["shortfall"].sum())
     room = row_capacity(ax)
     table = top_with_others(table, min(top, room - 1), ["shortfall", "desired"], {"pool": "max"})
-    _draw_shares(ax, table, locale)
+    _draw_shares(ax, table, by, locale)
     subtitle = (
         f"{count(desired, locale=locale)} desired · {count(short, locale=locale)} short"
         f" ({percent(short / desired if desired else 0.0, locale=locale)})"
@@ -163,7 +165,7 @@ def _share_table(
     )
 
 
-def _draw_shares(ax: Axes, table: pd.DataFrame, locale: Locale) -> None:
+def _draw_shares(ax: Axes, table: pd.DataFrame, by: str, locale: Locale) -> None:
     desired = table["desired"].to_numpy(dtype="float64")
     short = table["shortfall"].to_numpy(dtype="float64")
     known = table["obtained"].to_numpy(dtype="float64") + short
@@ -178,7 +180,8 @@ def _draw_shares(ax: Axes, table: pd.DataFrame, locale: Locale) -> None:
     size = row_fontsize(ax, len(table))
     for i, row in enumerate(table.itertuples()):
         ax.text(0.008, y[i], _share_label(row, locale), va="center", fontsize=size * 0.9, **LITERAL)
-    ax.set_yticks(y, [cut(str(v)) for v in table["label"]], fontsize=size, **LITERAL)
+    limit = label_chars(ax, size, 40 if by == "token" else MAX_LABEL)
+    ax.set_yticks(y, [cut(str(v), limit) for v in table["label"]], fontsize=size, **LITERAL)
     ax.invert_yaxis()
     ax.set_xlim(0.0, 1.0)
     ax.set_xticks([0.0, 0.25, 0.5, 0.75, 1.0])
@@ -233,7 +236,9 @@ def _draw_pairs(ax: Axes, rows: pd.DataFrame, labels: list[str], locale: Locale)
     )
     ax.set_xscale("log")
     ax.set_xlim(floor, top * 10 ** (decades * 0.2 + 0.3))  # room for the value labels
-    ax.set_yticks(y, [cut(v, 46) for v in labels], fontsize=row_fontsize(ax, len(rows)), **LITERAL)
+    size = row_fontsize(ax, len(rows))
+    limit = label_chars(ax, size, 46)
+    ax.set_yticks(y, [cut(v, limit) for v in labels], fontsize=size, **LITERAL)
     # as many decades labelled as "1,000,000"-wide labels fit side by side
     ticks = max(2, int(plot_width_points(ax) / 75))
     ax.xaxis.set_major_locator(LogLocator(base=10, numticks=ticks))

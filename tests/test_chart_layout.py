@@ -166,6 +166,12 @@ def assert_readable(figure: Figure) -> None:
             assert not clash, f"{which} tick labels overlap: {clash[:3]}"
         clash = overlapping([t for t in ax.texts if t.get_visible()], renderer)
         assert not clash, f"value labels overlap: {clash[:3]}"
+        legend = ax.get_legend()
+        frame_texts = [ax.title, ax.xaxis.label, ax.yaxis.label]
+        frame_texts += legend.get_texts() if legend is not None else []
+        visible = [t for t in frame_texts if t.get_visible() and t.get_text().strip()]
+        clash = overlapping(visible, renderer)
+        assert not clash, f"title, legend or axis labels overlap: {clash[:3]}"
         neighbours = [a for a in figure.axes if a is not ax]
         for other in neighbours:  # side by side: no label of one chart inside the other
             area = other.get_window_extent(renderer)
