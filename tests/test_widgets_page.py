@@ -54,6 +54,10 @@ def test_format_date_and_summary_counts() -> None:
     assert "€8.40" in line
     assert "1 processing, 1 ready, 1 failed, 1 downloaded" in line
     assert "1 token without data" in line
+    assert "no answers in the store yet" not in line
+    empty = summary_html(rentals.iloc[0:0], 0, 0)
+    assert "<b>0</b> of 0 rentals" in empty
+    assert "no answers in the store yet: run <code>smspartner-analytics fetch" in empty
 
 
 def test_refresh_message_says_what_changed() -> None:

@@ -117,9 +117,16 @@ def summary_html(
             if s in by_status.index and by_status[s]
         ]
         statuses = " · " + ", ".join(parts)
+    empty = (
+        " · <i>no answers in the store yet: run <code>smspartner-analytics fetch TOKENS_FILE"
+        "</code>, then Refresh</i>"
+        if total_rentals == 0 and errors == 0
+        else ""
+    )
     return (
         f'<div style="font-size:15px"><b>{count(len(rentals), locale=locale)}</b> of '
         f"{count(total_rentals, locale=locale)} rentals · spend "
         f"<b>{html.escape(money(spend, locale=locale))}</b>{html.escape(statuses)} · "
-        f"{count(errors, locale=locale)} {'token' if errors == 1 else 'tokens'} without data</div>"
+        f"{count(errors, locale=locale)} {'token' if errors == 1 else 'tokens'} without data"
+        f"{empty}</div>"
     )
