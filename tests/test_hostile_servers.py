@@ -108,7 +108,9 @@ def test_conflicting_content_length_is_that_token_s_failure(
     assert error.attempts == 1  # header garbage is not retried
     tokens = [box.server.tokens[1], "fault-dup-length", box.server.tokens[2]]
     result = run(box, tokens, tmp_path / "s.sqlite")
-    assert (result.succeeded, result.failed, result.stopped) == (2, 1, None)
+    assert (result.succeeded, result.failed, result.stopped) == (2, 1, None), [
+        (r.token, r.reason, r.attempts, r.error_message) for r in result.records
+    ]
 
 
 def test_connection_closed_mid_headers_is_retried(box: SandboxURL) -> None:
@@ -344,9 +346,13 @@ def test_the_same_failure_three_runs_in_a_row_is_persistent(
     tokens = [*good, fault]
     store = tmp_path / "s.sqlite"
     first, second = (run(box, tokens, store, client=client(box, workers=1)) for _ in range(2))
-    assert (first.failed, first.persistent, second.failed, second.persistent) == (1, 0, 1, 0)
+    assert (first.failed, first.persistent, second.failed, second.persistent) == (1, 0, 1, 0), [
+        (r.token, r.reason, r.attempts, r.error_message) for r in first.records
+    ]
     third = run(box, tokens, store, client=client(box, workers=1))
-    assert (third.failed, third.persistent) == (0, 1)
+    assert (third.failed, third.persistent) == (0, 1), [
+        (r.token, r.reason, r.attempts, r.error_message) for r in third.records
+    ]
     assert third.persistent_tokens == [fault]
     assert "1 failing the same way 3 runs in a row" in third.summary()
     box.server.reset_counts()
@@ -410,3 +416,16 @@ def test_workspace_refresh_says_the_batch_stopped(box: SandboxURL, tmp_path: Pat
     with ws, pytest.raises(BatchStoppedError, match="Stopped early") as info:
         ws.refresh(progress=False)
     assert base in str(info.value)
+
+
+def test_headers_trickling_one_byte_at_a_time_meet_the_attempt_deadline(box: SandboxURL) -> None:
+    """Before the headers are in, the watchdog cuts the connection at the deadline."""
+    policy = RetryPolicy(attempts=2, backoff_base=0.001, attempt_deadline=0.5)
+    with client(box, retry=policy) as c:
+        error = fails(c, "fault-slowheaders-100")
+        assert type(error) is TransportError
+        assert error.reason == transport.DEADLINE.reason
+        assert error.attempts == 2
+        # the cut connections are never reused wrongly: the next tokens are answered normally
+        answers = [c.get_status(t) for t in box.server.tokens[14:18]]
+    assert [a.attempts for a in answers] == [1, 1, 1, 1]

@@ -24,9 +24,9 @@ TLS, header garbage, not HTTP                   ``TransportError``              
 
 Every answer up to ``max_body_bytes`` (1 MB) is read, decoded in its declared charset (UTF-8 by
 default) and parsed whole; exceptions keep an excerpt. Each attempt has a total deadline
-(``RetryPolicy.attempt_deadline``) enforced while the body streams: the socket's timeout is cut
-to what is left of it before every read, so a server sending one byte a second is given up at
-the deadline. (Before the headers have arrived only the read timeout applies to each wait.)
+(``RetryPolicy.attempt_deadline``): while the body streams, the socket's timeout is cut to what
+is left of it before every read; while the status line and headers arrive, ``deadline.Watchdog``
+cuts the connection at the deadline. A server sending one byte a second is given up either way.
 
 Every message and kept body passes through ``redaction``; no ``requests``/``urllib3`` exception
 escapes or is chained (``__cause__`` and ``__context__`` stay empty): ``transport.classify``
@@ -36,6 +36,7 @@ the key, gets a redacting filter.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import random
 import socket
@@ -45,10 +46,10 @@ from typing import Any, Final, Literal
 from urllib.parse import quote
 
 import requests
-from requests.adapters import HTTPAdapter
 
 from smspartner_analytics.client import transport
 from smspartner_analytics.client.answers import RawAnswer, interpret, transport_error, unsuccessful
+from smspartner_analytics.client.deadline import DeadlineAdapter, Ticket, Watchdog
 from smspartner_analytics.client.ratelimit import RateLimiter
 from smspartner_analytics.client.retry import RetryPolicy, should_retry
 from smspartner_analytics.core.config import (
@@ -178,13 +179,14 @@ class Client:
         self._session = session if session is not None else self._new_session(workers)
         self._url = f"{self.base_url}/location/status"
         self._rng = random.Random()
+        self._watchdog = Watchdog()
         self._read_timeout = float(timeout[1] if isinstance(timeout, tuple) else timeout)
         install_log_redaction()
 
     @staticmethod
     def _new_session(workers: int) -> requests.Session:
         session = requests.Session()
-        adapter = HTTPAdapter(
+        adapter = DeadlineAdapter(
             pool_connections=1, pool_maxsize=workers, max_retries=0, pool_block=True
         )
         session.mount("https://", adapter)
@@ -201,7 +203,8 @@ class Client:
         )
 
     def close(self) -> None:
-        """Close the session if this client created it."""
+        """Close the session if this client created it, and stop its deadline watchdog."""
+        self._watchdog.close()
         if self._owns_session:
             self._session.close()
 
@@ -273,19 +276,23 @@ class Client:
         if self.answer_format == "xml":
             params["_format"] = "xml"
         deadline = time.monotonic() + self.retry.attempt_deadline
+        ticket = self._watchdog.arm(deadline)
         try:
-            response = self._session.get(
-                self._url, params=params, timeout=self.timeout, allow_redirects=False, stream=True
-            )
-        except _TRANSPORT_ERRORS as exc:
-            failure = transport.classify(exc)
-            if failure is transport.READ_TIMEOUT and time.monotonic() >= deadline:
-                failure = transport.DEADLINE
-            return RawAnswer.failed(failure)
-        with response:
-            return self._read(response, deadline)
+            try:
+                response = self._session.get(
+                    self._url, params=params, timeout=self.timeout, allow_redirects=False,
+                    stream=True,
+                )  # fmt: skip
+            except _TRANSPORT_ERRORS as exc:
+                return RawAnswer.failed(_failure(exc, ticket, deadline))
+            with response:
+                raw = self._read(response, deadline, ticket)
+                self._watchdog.disarm(ticket)  # before the connection goes back to the pool
+                return raw
+        finally:
+            self._watchdog.disarm(ticket)
 
-    def _read(self, response: requests.Response, deadline: float) -> RawAnswer:
+    def _read(self, response: requests.Response, deadline: float, ticket: Ticket) -> RawAnswer:
         status = response.status_code
         headers = {k.lower(): v for k, v in response.headers.items()}
         declared = headers.get("content-length", "")
@@ -293,14 +300,12 @@ class Client:
             return RawAnswer(status, headers, b"", oversized=True)
         body = bytearray()
         raw = response.raw
-        sock = _socket_of(raw)
         try:
             while True:
                 left = deadline - time.monotonic()
                 if left <= 0:
                     return RawAnswer.failed(transport.DEADLINE, http_status_seen=status)
-                if sock is not None:
-                    sock.settimeout(min(self._read_timeout, left))
+                _bound_next_read(raw, min(self._read_timeout, left))
                 chunk = raw.read1(_CHUNK, decode_content=True)
                 if not chunk:
                     break
@@ -308,12 +313,12 @@ class Client:
                 if len(body) > self.max_body_bytes:
                     return RawAnswer(status, headers, bytes(body[:_CHUNK]), oversized=True)
         except _TRANSPORT_ERRORS as exc:
-            failure = transport.classify(exc)
-            if failure is transport.READ_TIMEOUT and time.monotonic() >= deadline - 0.05:
-                failure = transport.DEADLINE
-            elif failure is transport.TLS:
+            failure = _failure(exc, ticket, deadline)
+            if failure is transport.TLS:
                 failure = transport.CUT_OFF  # the handshake succeeded: the stream broke
             return RawAnswer.failed(failure, http_status_seen=status)
+        if ticket.fired and _unframed(headers):  # the watchdog's cut looks like a normal end
+            return RawAnswer.failed(transport.DEADLINE, http_status_seen=status)
         if not body and _unframed(headers):
             # http.client takes a connection closed mid-headers for the end of the headers, and
             # an answer without Content-Length or chunking for one ending at the close: an empty
@@ -322,18 +327,28 @@ class Client:
         return RawAnswer(status, headers, bytes(body))
 
 
+def _failure(exc: BaseException, ticket: Ticket, deadline: float) -> transport.Failure:
+    """The failure an exception stands for; any failure once the deadline has passed is it."""
+    failure = transport.classify(exc)
+    if ticket.fired or (failure is transport.READ_TIMEOUT and time.monotonic() >= deadline - 0.05):
+        return transport.DEADLINE
+    return failure
+
+
 def _unframed(headers: dict[str, str]) -> bool:
     """No Content-Length and no chunked transfer: the body ends when the connection closes."""
     chunked = "chunked" in headers.get("transfer-encoding", "").lower()
     return "content-length" not in headers and not chunked
 
 
-def _socket_of(raw: Any) -> socket.socket | None:
-    """The socket under a streaming urllib3 response, to bound each read (None if not found)."""
-    connection = getattr(raw, "_connection", None) or getattr(raw, "connection", None)
-    sock = getattr(connection, "sock", None)
+def _bound_next_read(raw: Any, seconds: float) -> None:
+    """Give the next read of a streaming urllib3 response at most ``seconds``.
+
+    Only while the response still holds its connection: once the body is complete urllib3 hands
+    the connection back to the pool (``_connection`` is None), and it may then serve another
+    attempt, whose timeouts are not ours to touch.
+    """
+    sock = getattr(getattr(raw, "_connection", None), "sock", None)
     if isinstance(sock, socket.socket):
-        return sock
-    fp = getattr(getattr(getattr(raw, "_fp", None), "fp", None), "raw", None)
-    sock = getattr(fp, "_sock", None)
-    return sock if isinstance(sock, socket.socket) else None
+        with contextlib.suppress(OSError):  # closed under us: the read will say so
+            sock.settimeout(seconds)

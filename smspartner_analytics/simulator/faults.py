@@ -35,6 +35,7 @@ kind                   answer
                        ISO-8859-1 with ``charset=iso-8859-1`` declared
 ``slowloris-<MS>``     HTTP 200, a real success whose body comes one byte every MS ms
                        (headers at once, Content-Length right)
+``slowheaders-<MS>``   HTTP 200 status line, then the headers one byte every MS ms
 ``headers-cut``        a status line and half a header, then the connection closes
 ``dup-length``         HTTP 200 with two Content-Length headers that disagree
 =====================  ==================================================================
@@ -65,7 +66,7 @@ _GRAMMAR = re.compile(r"^fault-(?P<kind>.+?)(?:-then-ok-(?P<k>\d+))?$")
 _KINDS = re.compile(
     r"^(?:429-ra-.*|[45]\d\d|html(?:-[1-5]\d\d)?|code-\d+|slow-\d+|huge-chunked|"
     r"truncated|badjson|wrongshape|huge|hang|reset|redirect|echo|echo-raw|big-\d+|latin1|"
-    r"slowloris-\d+|headers-cut|dup-length)$"
+    r"slowloris-\d+|slowheaders-\d+|headers-cut|dup-length)$"
 )
 
 

@@ -211,6 +211,8 @@ def _send_hostile(handler: BaseHTTPRequestHandler, kind: str, server: _Server) -
         send_bytes(handler, 200, body, "application/json; charset=iso-8859-1")
     elif kind.startswith("slowloris-"):
         _send_slowly(handler, int(kind[len("slowloris-") :]) / 1000.0, server)
+    elif kind.startswith("slowheaders-"):
+        _send_slow_headers(handler, int(kind[len("slowheaders-") :]) / 1000.0, server)
     elif kind == "headers-cut":
         handler.wfile.write(b"HTTP/1.1 200 OK\r\nContent-Type: application/js")
         handler.wfile.flush()
@@ -228,6 +230,33 @@ def _send_hostile(handler: BaseHTTPRequestHandler, kind: str, server: _Server) -
         send_bytes(handler, 500, b"unknown fault\n", "text/plain")
 
 
+def _send_slow_headers(handler: BaseHTTPRequestHandler, pause: float, server: _Server) -> None:
+    """A status line at once, then the headers of a real success one byte per ``pause``."""
+    body = json.dumps(render_rental(rental_for_token(_token(handler)))).encode()
+    head = (
+        "Content-Type: application/json\r\nX-Padding: " + "x" * 200 + "\r\n"
+        f"Content-Length: {len(body)}\r\n\r\n"
+    ).encode()
+    _trickle(handler, b"HTTP/1.1 200 OK\r\n", head + body, pause, server)
+
+
+def _trickle(
+    handler: BaseHTTPRequestHandler, first: bytes, rest: bytes, pause: float, server: _Server
+) -> None:
+    """Write ``first`` at once, then ``rest`` one byte per ``pause`` (until the client leaves)."""
+    handler.wfile.write(first)
+    handler.wfile.flush()
+    for i in range(len(rest)):
+        if server.stopping.wait(pause):
+            break
+        try:
+            handler.wfile.write(rest[i : i + 1])
+            handler.wfile.flush()
+        except OSError:  # the client gave up: that is the point
+            break
+    handler.close_connection = True
+
+
 def _send_slowly(handler: BaseHTTPRequestHandler, pause: float, server: _Server) -> None:
     """A real success, headers at once, then one body byte per ``pause`` seconds."""
     body = json.dumps(render_rental(rental_for_token(_token(handler)))).encode()
@@ -235,13 +264,4 @@ def _send_slowly(handler: BaseHTTPRequestHandler, pause: float, server: _Server)
     handler.send_header("Content-Type", "application/json")
     handler.send_header("Content-Length", str(len(body)))
     handler.end_headers()
-    handler.wfile.flush()
-    for i in range(len(body)):
-        if server.stopping.wait(pause):
-            break
-        try:
-            handler.wfile.write(body[i : i + 1])
-            handler.wfile.flush()
-        except OSError:  # the client gave up: that is the point
-            break
-    handler.close_connection = True
+    _trickle(handler, b"", body, pause, server)
