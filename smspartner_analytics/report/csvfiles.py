@@ -48,41 +48,52 @@ def neutralise(text: str) -> str:
     return "'" + text if text.startswith(FORMULA_STARTS) else text
 
 
-def _text(series: pd.Series, secrets: list[str]) -> list[str]:
+def _text(series: pd.Series, secrets: list[str]) -> pd.Series:
     values = series.astype("string").fillna("")
     if secrets or values.str.contains("apikey=", case=False, regex=False).any():
-        values = values.map(lambda v: redact(v, secrets) if v else v)
+        values = values.map(lambda v: redact(v, secrets) if v else v).astype("string")
     risky = values.str.startswith(FORMULA_STARTS)
-    values = values.where(~risky, "'" + values)
-    return values.tolist()
+    if risky.any():
+        values = values.where(~risky, "'" + values)
+    return values
 
 
-def _floats(series: pd.Series, money: bool, excel: bool) -> list[str]:
+def _floats(series: pd.Series, money: bool, excel: bool) -> pd.Series:
     numbers = series.to_numpy(dtype="float64", na_value=np.nan)
-    form = "{:.3f}".format if money else repr
-    out = ["" if np.isnan(v) else form(float(v)) for v in numbers.tolist()]
-    return [v.replace(".", ",") for v in out] if excel else out
+    missing = np.isnan(numbers)
+    # the same text as "{:.3f}".format and repr, one C loop per column
+    text = np.char.mod("%.3f", numbers) if money else numbers.astype(str)
+    out = pd.Series(text, index=series.index, dtype="string")
+    if excel:
+        out = out.str.replace(".", ",", regex=False)
+    return out.where(~missing, "")
 
 
-def _timestamps(series: pd.Series) -> list[str]:
+def _timestamps(series: pd.Series) -> pd.Series:
     stamps = series.dt.tz_convert("UTC") if series.dt.tz is not None else series
-    text = stamps.dt.strftime("%Y-%m-%dT%H:%M:%S.%f")
+    text = stamps.dt.strftime("%Y-%m-%dT%H:%M:%S.%f").astype("string")
     suffix = "+00:00" if series.dt.tz is not None else ""
-    return [("" if pd.isna(v) else f"{v}{suffix}") for v in text.tolist()]
+    out: pd.Series = (text + suffix).fillna("")
+    return out
+
+
+def _cells(series: pd.Series, excel: bool, secrets: list[str]) -> pd.Series:
+    """One column's cells as a ``string`` Series (no missing values), the whole column at once."""
+    dtype = series.dtype
+    if isinstance(dtype, pd.DatetimeTZDtype) or pd.api.types.is_datetime64_dtype(dtype):
+        return _timestamps(series)
+    if pd.api.types.is_bool_dtype(dtype) or pd.api.types.is_integer_dtype(dtype):
+        return series.astype("string").fillna("")
+    if pd.api.types.is_float_dtype(dtype):
+        return _floats(series, series.name in MONEY_COLUMNS, excel)
+    return _text(series, secrets)
 
 
 def format_column(
     series: pd.Series, *, excel: bool = False, secrets: list[str] | None = None
 ) -> list[str]:
     """The cells of one column as text, following the column's declared dtype."""
-    dtype = series.dtype
-    if isinstance(dtype, pd.DatetimeTZDtype) or pd.api.types.is_datetime64_dtype(dtype):
-        return _timestamps(series)
-    if pd.api.types.is_bool_dtype(dtype) or pd.api.types.is_integer_dtype(dtype):
-        return series.astype("string").fillna("").tolist()
-    if pd.api.types.is_float_dtype(dtype):
-        return _floats(series, series.name in MONEY_COLUMNS, excel)
-    return _text(series, [s for s in (secrets or []) if s])
+    return _cells(series, excel, [s for s in (secrets or []) if s]).tolist()
 
 
 @contextmanager
@@ -114,21 +125,41 @@ def _excel_field(value: str, text: bool) -> str:
     return value
 
 
+def _excel_column(cells: pd.Series, text: bool) -> pd.Series:
+    """``_excel_field`` of a whole column."""
+    quote = cells.str.contains(r'[;"\r\n]', regex=True).to_numpy(dtype=bool)
+    if text:  # Python's \d (any decimal digit) on the few cells with a comma
+        comma = np.flatnonzero(cells.str.contains(",", regex=False).to_numpy(dtype=bool))
+        values = cells.iloc[comma].tolist()
+        quote[comma] |= np.array([bool(_DECIMAL_COMMA.search(v)) for v in values], dtype=bool)
+    if not quote.any():
+        return cells
+    return cells.where(~quote, '"' + cells.str.replace('"', '""', regex=False) + '"')
+
+
 def _write_rows(fh: IO[str], frame: pd.DataFrame, excel: bool, secrets: list[str]) -> None:
     header = [neutralise(str(c)) for c in frame.columns]
-    columns = [format_column(frame[c], excel=excel, secrets=secrets) for c in frame.columns]
+    secrets = [s for s in secrets if s]
+    columns = [_cells(frame[c], excel, secrets) for c in frame.columns]
     if not excel:
+        # every cell is already text: pandas' writer (the csv module's quoting) does the rest
+        cells = pd.DataFrame(dict(enumerate(columns)), index=frame.index)
         writer = csv.writer(fh, delimiter=",", lineterminator="\n")
         writer.writerow(header)
-        writer.writerows(zip(*columns, strict=True))
+        cells.to_csv(fh, header=False, index=False, lineterminator="\n")
         return
     # csv.writer cannot force quotes on chosen fields only (QUOTE_STRINGS is Python 3.12+ and
-    # every field here is a str), so the Excel dialect is joined here with the same rules.
+    # every field here is a str), so the Excel dialect is joined here with the same rules,
+    # a whole column at a time.
     text = [is_text_column(frame[c]) for c in frame.columns]
     fh.write(";".join(_excel_field(v, True) for v in header) + "\r\n")
-    for row in zip(*columns, strict=True):
-        cells = (_excel_field(v, t) for v, t in zip(row, text, strict=True))
-        fh.write(";".join(cells) + "\r\n")
+    if not len(frame):
+        return
+    quoted = [_excel_column(c, t) for c, t in zip(columns, text, strict=True)]
+    lines = (
+        quoted[0].str.cat(pd.concat(quoted[1:], axis=1), sep=";") if len(quoted) > 1 else quoted[0]
+    )
+    fh.write("\r\n".join(lines.tolist()) + "\r\n")
 
 
 def write_csv(
