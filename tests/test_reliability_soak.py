@@ -69,6 +69,7 @@ SPECIAL: dict[str, tuple[str, int]] = {
     **{f"fault-headers-cut-then-ok-{k}": (Outcome.OK, k + 1) for k in (1, 2)},
     "fault-slowloris-200": (Outcome.TRANSPORT_ERROR, 4),  # 0.8 s deadline, every attempt
     "fault-slowloris-200-then-ok-1": (Outcome.OK, 2),
+    "fault-slowheaders-200": (Outcome.TRANSPORT_ERROR, 4),
     "fault-latin1": (Outcome.API_ERROR, 1),
     "fault-echo-raw": (Outcome.SERVER_ERROR, 4),
     **{f"fault-html-403-then-ok-{k}": (Outcome.SERVER_ERROR, 1) for k in (1, 2)},
