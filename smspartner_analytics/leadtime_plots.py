@@ -13,10 +13,12 @@ from typing import TYPE_CHECKING, Final
 
 import numpy as np
 import pandas as pd
+from matplotlib.figure import Figure
 from matplotlib.ticker import PercentFormatter
 
 from smspartner_analytics.core.errors import InputError
 from smspartner_analytics.leadtimes import TRANSITIONS
+from smspartner_analytics.plotkit import ensure_layout, literal_texts
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
@@ -85,6 +87,10 @@ def plot_lead_times(
     ax.set_title(f"{title}\n{len(low):,} rentals with both bounds")
     ax.legend(loc="lower right", fontsize="small", frameon=False)
     ax.grid(axis="both", alpha=0.3)
+    literal_texts(ax)  # the charts' shared rules: literal text, a layout engine on the figure
+    figure = ax.get_figure(root=True)
+    if isinstance(figure, Figure):
+        ensure_layout(figure)
     return ax
 
 

@@ -44,6 +44,7 @@ __all__ = [
     "finish",
     "label_chars",
     "legend_above",
+    "literal_texts",
     "no_data",
     "plot_width_points",
     "row_capacity",

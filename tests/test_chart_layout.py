@@ -26,6 +26,7 @@ from matplotlib.text import Text
 from matplotlib.transforms import Bbox
 
 from smspartner_analytics.frames.dtypes import Frames
+from smspartner_analytics.leadtime_plots import plot_lead_times
 from smspartner_analytics.plots import (
     SHORTFALL,
     plot_rental_volume,
@@ -91,7 +92,16 @@ CHARTS: dict[str, Draw] = {
     "spend_fr": lambda f, ax: plot_spend(f.rentals, locale="fr", ax=ax),
     "spend_by_month": lambda f, ax: plot_spend(f.rentals, by="month", ax=ax),
     "status": lambda f, ax: plot_status(f.rentals, errors=f.errors, ax=ax),
+    "lead_times": lambda f, ax: plot_lead_times(lead_times(len(f.rentals)), ax=ax),
 }
+
+
+def lead_times(n: int) -> pd.DataFrame:
+    """A lead-times table (``sa.lead_times``' bounds) for ``n`` rentals, minutes to days."""
+    low = pd.to_timedelta([30 * (i + 1) ** 2 for i in range(n)], unit="min")
+    return pd.DataFrame({"to_ready_low": low, "to_ready_high": low * 1.5 + pd.Timedelta("5min")})
+
+
 SIZES = ("one", "thirty", "huge", "long")
 #: (figure size in inches, dpi, charts side by side): report, dashboard, notebook pair.
 FIGURES = {
