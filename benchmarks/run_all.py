@@ -37,6 +37,7 @@ BENCHMARKS = (
     "bench_report",
     "bench_dashboard",
     "bench_million",
+    "bench_fetch_workers",
 )
 ROOT = Path(__file__).resolve().parents[1]
 _RATIO = re.compile(r"\d(?:\.\d+)?x\b|\bx\d|\d%| B/row")

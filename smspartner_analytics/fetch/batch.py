@@ -1,5 +1,12 @@
-"""One run of ``fetch_statuses``: a bounded window of futures over a thread pool, each answer
-recorded as it arrives, and the rules that stop the batch early.
+"""One run of ``fetch_statuses``: worker threads asking the API, one writer committing their
+answers in small groups, and the rules that stop the batch early.
+
+Workers take the next token, ask, judge the answer (stop rules, persistent failures) and put it on
+a completion queue. The calling thread is the only writer: it commits what the queue holds in one
+transaction every ``GROUP_ANSWERS`` answers or ``GROUP_SECONDS``, whichever comes first
+(``Store.record_many``), and only then counts the answers (summary, progress bar): an answer
+counted as saved is committed. A kill loses at most the answers of the group being gathered and
+the requests in flight, never a counted one; Ctrl-C and every stop commit what was received.
 
 Stops (no new request is sent; the requests in flight get ``DRAIN_SECONDS`` to be recorded):
 the API refused the key (codes 1/10); a TLS failure (the same for every token: at once); the
@@ -10,9 +17,10 @@ the API, failures stay per token.
 
 from __future__ import annotations
 
+import queue
 import threading
-from collections.abc import Iterable
-from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
+import time
+from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any, Final
 
 from smspartner_analytics.core.errors import RequestError, StoreError, StoreFullError
@@ -32,13 +40,17 @@ from smspartner_analytics.store.db import Store
 if TYPE_CHECKING:
     from smspartner_analytics.client.http import Client
 
-__all__ = ["DRAIN_SECONDS", "EARLY_STOP_AFTER", "Batch"]
+__all__ = ["DRAIN_SECONDS", "EARLY_STOP_AFTER", "GROUP_ANSWERS", "GROUP_SECONDS", "Batch"]
 
 #: Seconds the batch waits for requests in flight after a stop.
 DRAIN_SECONDS: Final = 2.0
 #: The first answers that, all failing the same "wrong place" way, stop the batch.
 EARLY_STOP_AFTER: Final = 5
+#: A group of answers is committed at this size, or this long after its first answer.
+GROUP_ANSWERS: Final = 50
+GROUP_SECONDS: Final = 0.2
 _POLL_SECONDS: Final = 0.2
+_FINISHED: Final = object()  # a worker's last item on the queue
 
 _Answer = tuple[AnswerRecord, RequestError | None] | None
 
@@ -62,26 +74,36 @@ class Batch:
         self._api_answered = False
         self._first: list[AnswerRecord] = []
         self._stop_after = EARLY_STOP_AFTER
+        self._done: queue.SimpleQueue[object] = queue.SimpleQueue()
+        self._next_lock = threading.Lock()
+        self._group: list[tuple[AnswerRecord, RequestError | None]] = []
+        self._alive = 0
 
     def ask(self, token: str) -> _Answer:
-        """Worker: one request, recorded at once. ``None`` when the batch stopped first."""
+        """Worker: one request, judged. ``None`` when the batch stopped first."""
         if self.stop.is_set():
             return None
         try:
             rec, error = to_record(token, self.client.get_status(token)), None
         except RequestError as exc:
             rec, error = to_record(token, exc), exc
-        rec = self._judge(rec)
+        return self._judge(rec), error
+
+    def _work(self, tokens: Iterator[str]) -> None:
+        """Worker thread: ask tokens until none is left or the batch stops."""
         try:
-            self.store.record(rec)
-        except StoreFullError:
-            self.disk_full.set()  # this answer is not saved: it is not counted either
-            self.stop.set()
-            return None
-        except StoreError:
-            if not self.stop.is_set():
-                raise
-        return rec, error
+            while not self.stop.is_set():
+                with self._next_lock:
+                    token = next(tokens, None)
+                if token is None:
+                    break
+                answer = self.ask(token)
+                if answer is not None:
+                    self._done.put(answer)
+        except BaseException as exc:  # handed to the writer, which raises it
+            self._done.put(exc)
+        finally:
+            self._done.put(_FINISHED)
 
     def _judge(self, rec: AnswerRecord) -> AnswerRecord:
         """Stop the batch when this answer says so; mark a repeated failure persistent."""
@@ -120,48 +142,110 @@ class Batch:
 
         self._stop_after = max(1, min(EARLY_STOP_AFTER, len(todo)))
         self.bar = tqdm(total=len(todo), disable=not self.progress, unit="token", desc="fetch")
-        pool = ThreadPoolExecutor(max_workers=self.workers, thread_name_prefix="smspartner-fetch")
-        pending: set[Future[_Answer]] = set()
-        queue = iter(todo)
+        tokens = iter(todo)
+        workers = [
+            threading.Thread(
+                target=self._work, args=(tokens,), name=f"smspartner-fetch-{i}", daemon=True
+            )
+            for i in range(min(self.workers, len(todo)))
+        ]
+        for worker in workers:
+            worker.start()
         try:
-            while not self.stop.is_set():
-                while len(pending) < 2 * self.workers and (token := next(queue, None)):
-                    pending.add(pool.submit(self.ask, token))
-                if not pending:
-                    break
-                done, pending = wait(pending, timeout=_POLL_SECONDS, return_when=FIRST_COMPLETED)
-                self._collect(done)
+            self._write(len(workers))
         except KeyboardInterrupt:
             self.result.interrupted = True
         finally:
             self.stop.set()
-            self._drain(pool, pending)
+            self._drain()
             self.bar.close()
         self.result.disk_full = self.disk_full.is_set()
         self.result.not_asked = len(todo) - self.result.asked
         return self.first_error
 
-    def _collect(self, done: Iterable[Future[_Answer]]) -> None:
-        for future in done:
-            answer = None if future.cancelled() else future.result()
-            if answer is None:
-                continue
-            rec, error = answer
-            self.result.add(rec)
-            if error is not None and self.first_error is None:
-                self.first_error = error
-            self.bar.update(1)
-            if rec.outcome != Outcome.OK:
-                self.bar.set_postfix(
-                    ok=self.result.succeeded,
-                    other=self.result.asked - self.result.succeeded,
-                    refresh=False,
-                )
+    def _write(self, alive: int) -> None:
+        """The writer: gather answers from the queue, commit them in groups, count them."""
+        self._alive = alive
+        deadline = 0.0
+        while self._alive:
+            wait = GROUP_SECONDS if not self._group else max(0.0, deadline - time.monotonic())
+            if self._take(min(wait, _POLL_SECONDS)) and len(self._group) == 1:
+                deadline = time.monotonic() + GROUP_SECONDS
+            if self._group and (
+                len(self._group) >= GROUP_ANSWERS
+                or time.monotonic() >= deadline
+                or self.stop.is_set()
+            ):
+                self._commit()
+            if self.stop.is_set():
+                return  # the drain gives the requests in flight their moment
 
-    def _drain(self, pool: ThreadPoolExecutor, pending: set[Future[_Answer]]) -> None:
-        """Cancel what has not started; give the requests in flight a moment to be recorded."""
-        for future in pending:
-            future.cancel()
-        done, _ = wait(pending, timeout=DRAIN_SECONDS)
-        self._collect(done)
-        pool.shutdown(wait=False, cancel_futures=True)
+    def _take(self, timeout: float) -> bool:
+        """One item off the queue into the group; True when it was an answer."""
+        try:
+            item = self._done.get(timeout=timeout)
+        except queue.Empty:
+            return False
+        if item is _FINISHED:
+            self._alive -= 1
+            return False
+        if isinstance(item, BaseException):
+            raise item
+        self._group.append(item)  # type: ignore[arg-type]
+        return True
+
+    def _commit(self) -> None:
+        """Commit the group in one transaction, then count it (never the other way round)."""
+        group, self._group = self._group, []
+        records = [rec for rec, _ in group]
+        try:
+            self.store.record_many(records)
+        except StoreFullError:
+            group = group[: self._save_one_by_one(records)]
+            self.disk_full.set()  # what could not be saved is not counted either
+            self.stop.set()
+        except StoreError:
+            if not self.stop.is_set():
+                raise
+            return
+        for rec, error in group:
+            self._count(rec, error)
+
+    def _save_one_by_one(self, records: list[AnswerRecord]) -> int:
+        """On a full disk: save what still fits, in order; how many were saved."""
+        for saved, rec in enumerate(records):
+            try:
+                self.store.record(rec)
+            except StoreError:
+                return saved
+        return len(records)
+
+    def _count(self, rec: AnswerRecord, error: RequestError | None) -> None:
+        self.result.add(rec)
+        if error is not None and self.first_error is None:
+            self.first_error = error
+        self.bar.update(1)
+        if rec.outcome != Outcome.OK:
+            self.bar.set_postfix(
+                ok=self.result.succeeded,
+                other=self.result.asked - self.result.succeeded,
+                refresh=False,
+            )
+
+    def _drain(self) -> None:
+        """After a stop: give the requests in flight ``DRAIN_SECONDS`` to arrive; commit all."""
+        end = time.monotonic() + DRAIN_SECONDS
+        try:
+            while self._alive and not self.disk_full.is_set():
+                left = end - time.monotonic()
+                if left <= 0:
+                    break
+                self._take(min(left, _POLL_SECONDS))
+        except KeyboardInterrupt:
+            self.result.interrupted = True
+        except BaseException:
+            if self._group:
+                self._commit()
+            raise
+        if self._group and not self.disk_full.is_set():
+            self._commit()

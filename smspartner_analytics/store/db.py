@@ -4,15 +4,16 @@ Tables and versions: ``store.layout``; opening the file and SQLite's errors: ``s
 
 Bodies are stored whole (the client refuses answers above its size cap before they get here).
 
-Answers are only ever inserted, one committed transaction per answer, so the latest answer per
-token is the one with the highest ``id``. The API key is never written: records carry no key.
-Recording an answer costs the same on a store of a hundred or a million tokens: the token is found
-by its primary key and a new token's position comes from the ``tokens(position)`` index.
+Answers are only ever inserted (``record``: one in its own transaction; ``record_many``: a group
+in one, as fetch's writer does), so the latest answer per token is the one with the highest
+``id``. The API key is never written: records carry no key. Recording an answer costs the same on
+a store of a hundred or a million tokens: the token is found by its primary key and a new token's
+position comes from the ``tokens(position)`` index.
 
 Durability: WAL journal with ``synchronous=NORMAL``. A committed answer is in the WAL file as soon
-as ``record()`` returns, so killing the process (even ``SIGKILL``) loses nothing acknowledged and
-the file stays consistent. Only a power cut or OS crash may lose the last few commits (never
-corrupt the file); that trade keeps a commit per answer cheap. A full disk raises
+as ``record()`` or ``record_many()`` returns, so killing the process (even ``SIGKILL``) loses
+nothing acknowledged and the file stays consistent. Only a power cut or OS crash may lose the last
+few commits (never corrupt the file); that trade keeps a commit cheap. A full disk raises
 ``StoreFullError`` and loses nothing committed before.
 
 ``Store(path, read_only=True)`` never writes the file (reports of a store on a read-only mount);
