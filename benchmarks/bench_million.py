@@ -156,7 +156,7 @@ def main() -> None:
         mem = {"python": frames_bytes(frames)}
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
     rows = [
-        ("store", f"{n:,} rentals, {bodies:,} latest, {locs:,} localities, {rentals:,} rows"),
+        ("store", f"{n:,} rentals, {bodies:,} bodies, {locs:,} localities, {rentals:,} rows"),
         ("build through Store.record_many", f"{build:.1f} s ({n * 1.2 / build:,.0f} answers/s)"),
         ("cache build (every body parsed once) vs json.loads", f"{first / loads:.2f}x"),
         ("load_frames, cache current vs json.loads", f"{current / loads:.2f}x (goal <= 0.2x)"),

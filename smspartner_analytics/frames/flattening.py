@@ -186,11 +186,17 @@ def join_metadata(
     if not names:
         return rentals
     out = rentals.copy()
-    rows = [metadata.get(token, _EMPTY) for token in out["token"].tolist()]
+    tokens = out["token"].tolist()
+    rows = list(map(metadata.get, tokens, itertools.repeat(_EMPTY, len(tokens))))
+    # tokens share a few metadata objects (the store parses each distinct text once): look each
+    # distinct one up once, then take per row
+    ids = np.fromiter(map(id, rows), dtype=np.int64, count=len(rows))
+    _, where, inverse = np.unique(ids, return_index=True, return_inverse=True)
+    distinct = [rows[i] for i in where]
     for name in names:
         target = f"meta_{name}" if name in RENTAL_COLUMNS else name
-        values = [row.get(name) for row in rows]
-        out[target] = pd.array([_meta_text(v) for v in values], dtype=TEXT)
+        lookup = pd.array([_meta_text(row.get(name)) for row in distinct], dtype=TEXT)
+        out[target] = lookup.take(inverse) if len(rows) else pd.array([], dtype=TEXT)
     return out
 
 
