@@ -7,6 +7,7 @@ import random
 from datetime import UTC, datetime
 from typing import Any
 
+from benchmarks.bench_flatten import make_answer
 from smspartner_analytics.frames.dtypes import Frames
 from smspartner_analytics.frames.flattening import flatten, join_metadata
 
@@ -60,29 +61,10 @@ def hostile_frames() -> Frames:
 
 
 def many_frames(n: int, seed: int = 0) -> Frames:
-    """``n`` generated rentals (1-4 postcodes each, statuses mixed) plus ``n // 50`` errors."""
+    """``n`` generated rentals (``benchmarks.bench_flatten.make_answer``: 1-4 postcodes each,
+    statuses mixed) plus ``n // 50`` errors."""
     rng = random.Random(seed)
-    answers: list[dict[str, Any]] = []
-    for i in range(n):
-        zips = [f"{rng.randint(1000, 95999):05d}" for _ in range(rng.randint(1, 4))]
-        details = [
-            {"Type": "cp", "Location": z, "VolumeDesired": str(rng.randint(0, 500)),
-             "Volume": str(rng.randint(0, 2000))}
-            for z in zips
-        ]  # fmt: skip
-        quantity = sum(int(d["VolumeDesired"]) for d in details)
-        answers.append({
-            "success": True,
-            "token": f"{i:040x}",
-            "status": rng.choice((0, 1, 2, "3", "5")),
-            "location": {
-                "sexe": rng.choice(("femme", "homme")), "minAge": 18, "maxAge": 65,
-                "zipcode": ",".join(zips), "interest": str(rng.randint(1, 30)),
-                "category": rng.choice((102, 103)), "details_localisation": details,
-                "cost": {"quantity": quantity, "total": f"{quantity * 0.09:.3f}",
-                         "cost_unity": "0.090"},
-            },
-        })  # fmt: skip
+    answers = [make_answer(rng, i) for i in range(n)]  # the flatten benchmark's answers
     answers += [
         {"success": False, "code": 32, "message": "Location introuvable", "token": f"e{i}"}
         for i in range(n // 50)
