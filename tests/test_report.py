@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 import pytest
 from pandas.testing import assert_frame_equal
+from report_frames import AT, KEY, answer
 
 from smspartner_analytics.analysis import spend_by_category, status_summary, volume_by_location
 from smspartner_analytics.cli import main
@@ -27,31 +27,6 @@ from smspartner_analytics.report import csvfiles as csvout
 from smspartner_analytics.report.csvfiles import read_csv
 from smspartner_analytics.report.writer import CHART_FILES, CSV_FILES, EMPTY_STORE, write_report
 from smspartner_analytics.store.db import Store
-
-AT = datetime(2025, 3, 1, 12, 30, 15, 123456, tzinfo=UTC)
-KEY = "k3y-UNIQUE-9f8e7d6c5b4a"
-
-
-def answer(token: str, zipcode: str, total: str, status: object, min_age: object) -> dict[str, Any]:
-    return {
-        "success": True,
-        "token": token,
-        "status": status,
-        "location": {
-            "sexe": "femme",
-            "minAge": min_age,
-            "maxAge": 49,
-            "zipcode": zipcode,
-            "interest": "14",
-            "category": 102,
-            "details_localisation": [
-                {"Type": "cp", "Location": zipcode, "VolumeDesired": "10", "Volume": "4"},
-                {"Type": "dep", "Location": "06", "VolumeDesired": "0", "Volume": "7"},
-            ],
-            "cost": {"quantity": 10, "total": total, "cost_unity": "0.090"},
-        },
-        "file": {"phoneNumbers": "10"},
-    }
 
 
 def make_frames() -> Frames:
