@@ -17,7 +17,6 @@ distinct rentals, each stored under many tokens.
 
 from __future__ import annotations
 
-import io
 import json
 import os
 import resource
@@ -148,8 +147,12 @@ def main() -> None:
         after_new = _timed(lambda: load_frames(path))
         cache_bytes = sum(p.stat().st_size for p in frames_cache.cache_dir(path).iterdir())
         rentals, locs = len(frames.rentals), len(frames.localisations)
-        to_csv = _timed(lambda: [f.to_csv(io.StringIO(), index=False) for f in (
-            frames.rentals, frames.localisations, frames.errors, frames.history)])  # fmt: skip
+        plain = Path(tmp) / "plain"
+        plain.mkdir()
+        names = ("rentals", "localisations", "errors", "history")
+        to_csv = _timed(
+            lambda: [getattr(frames, n).to_csv(plain / f"{n}.csv", index=False) for n in names]
+        )
         from smspartner_analytics.report.writer import write_report
 
         report = _timed(lambda: write_report(frames, Path(tmp) / "report"))
