@@ -24,10 +24,10 @@ from __future__ import annotations
 import contextlib
 import tempfile
 from pathlib import Path
-from types import TracebackType
 from typing import TYPE_CHECKING, Final
 
 from smspartner_analytics.client.http import Client
+from smspartner_analytics.core.closing import Closing
 from smspartner_analytics.core.config import (
     ENV_API_KEY,
     ENV_BASE_URL,
@@ -67,7 +67,7 @@ NO_CLIENT: Final = (
 )
 
 
-class Workspace:
+class Workspace(Closing):
     """An open store, the client that fills it (None without a key), and where they point.
 
     Build it with :func:`open_workspace`. ``store``, ``store_path``, ``client``, ``is_sandbox``,
@@ -147,17 +147,6 @@ class Workspace:
                 self.client.close()
         finally:
             self._resources.close()
-
-    def __enter__(self) -> Workspace:
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.close()
 
 
 def open_workspace(

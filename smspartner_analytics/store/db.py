@@ -28,9 +28,9 @@ import threading
 from collections.abc import Iterable
 from datetime import UTC, datetime
 from pathlib import Path
-from types import TracebackType
 from typing import Any, Final
 
+from smspartner_analytics.core.closing import Closing
 from smspartner_analytics.core.errors import ReadOnlyStoreError, StoreError
 from smspartner_analytics.core.schema import AnswerRecord, TokenEntry
 from smspartner_analytics.store.connection import open_connection, store_error, transaction
@@ -142,7 +142,7 @@ def _metadata(token: str, text: str) -> dict[str, str]:
     return value
 
 
-class Store:
+class Store(Closing):
     """A SQLite file of answers and tokens. Thread-safe; use as a context manager.
 
     >>> with Store("rentals.sqlite") as store:  # doctest: +SKIP
@@ -186,17 +186,6 @@ class Store:
             if self._conn is not None:
                 self._conn.close()
                 self._conn = None
-
-    def __enter__(self) -> Store:
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.close()
 
     def __repr__(self) -> str:
         state = "closed" if self._conn is None else "read-only" if self._read_only else "open"
