@@ -97,7 +97,7 @@ class FetchResult:
             f"{self.succeeded} succeeded, {self.not_found} not found, "
             f"{self.api_errors} API errors, {self.failed} failed"
         )
-        if self.failed:
+        if self.failed and not self.stopped:
             line += " (run again to retry)"
         if self.persistent:
             line += (
