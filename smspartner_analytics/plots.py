@@ -145,7 +145,7 @@ def plot_status(
     title = "Rentals per status"
     missing = _tokens_without_data(errors)
     if rentals.empty or "status" not in rentals.columns:
-        note = f"\n{count(missing, locale=locale)} tokens without data" if missing else ""
+        note = f"\n{_without_data(missing, locale)}" if missing else ""
         return no_data(ax, title + note)
     summary = analysis.status_summary(rentals)
     summary = summary[(summary["status"] != "unknown") | (summary["rentals"] > 0)]
@@ -184,7 +184,7 @@ def plot_status(
         f"{money(_total(rentals) if len(rentals) else 0.0, locale=locale)}"
     )
     if errors is not None:
-        title += f" · {count(missing, locale=locale)} tokens without data"
+        title += f" · {_without_data(missing, locale)}"
         ax.legend(
             handles=[Patch(facecolor=NO_DATA, hatch="//", label="no data: not found or error")],
             loc="upper right",
@@ -261,3 +261,8 @@ def _spend_by_month(
     ax.margins(y=0.3 if len(labels) > 8 else 0.15)
     finish(ax, title, xlabel="month", ylabel="spend (€)")
     return ax
+
+
+def _without_data(missing: int, locale: Locale) -> str:
+    """``"1 token without data"``, ``"3 tokens without data"``."""
+    return f"{count(missing, locale=locale)} token{'' if missing == 1 else 's'} without data"

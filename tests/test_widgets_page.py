@@ -116,6 +116,34 @@ def test_refresh_with_a_refused_key_says_so_on_the_page(tmp_path: Path) -> None:
             assert not board.refresh_button.disabled
 
 
+def test_refresh_against_a_wrong_base_url_says_so_on_the_page(tmp_path: Path) -> None:
+    """A fetch that stops early (nothing listening at the base URL) is one line on the page."""
+    import socket
+
+    from smspartner_analytics.client.http import Client
+    from smspartner_analytics.fetch import fetch_statuses
+    from smspartner_analytics.frames.flattening import load_frames
+    from smspartner_analytics.simulator.server import sandbox
+    from smspartner_analytics.store.db import Store
+    from smspartner_analytics.widgets import dashboard
+
+    with socket.socket() as probe:  # a loopback port with nothing listening on it
+        probe.bind(("127.0.0.1", 0))
+        closed_port = probe.getsockname()[1]
+    with sandbox(rentals=12) as url, Store(tmp_path / "s.sqlite") as store:
+        client = Client(api_key="k-123456", base_url=url, rate=None)
+        fetch_statuses(url.server.tokens, client=client, store=store, progress=False)
+        frames = load_frames(store)
+        elsewhere = Client(api_key="k-123456", base_url=f"http://127.0.0.1:{closed_port}/v1")
+        board = dashboard(frames, store=store, client=elsewhere)
+        assert board.refresh_tokens(), "the sandbox should leave some rentals to refresh"
+        board.refresh_button.click()
+        assert board.message.value.count("BatchStoppedError:") == 1
+        assert f"127.0.0.1:{closed_port}" in board.message.value
+        assert "\n" not in board.message.value
+        assert not board.refresh_button.disabled
+
+
 def test_dashboard_on_a_sandbox_workspace_says_so(monkeypatch: pytest.MonkeyPatch) -> None:
     import smspartner_analytics as sa
 

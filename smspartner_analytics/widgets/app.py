@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 from smspartner_analytics.core.config import ENV_API_KEY, resolve_setting
 from smspartner_analytics.core.errors import (
     AuthenticationError,
+    BatchStoppedError,
     ConfigurationError,
     SMSPartnerError,
 )
@@ -290,6 +291,8 @@ class Dashboard:
                 failed += result.failed
                 if result.auth_failed:
                     raise AuthenticationError(auth_message(result))
+                if result.stopped:  # wrong base URL, TLS failure: the same for every token
+                    raise BatchStoppedError(result.stopped)
                 self.progress.value += len(chunk)
             self.reload(load_frames(self.store))
             after = statuses(self.frames)
