@@ -140,11 +140,11 @@ def main() -> None:
         ndjson.unlink()
         first = _timed(lambda: load_frames(path))
         current = min(_timed(lambda: load_frames(path)) for _ in range(2))
-        frames = load_frames(path)
         with Store(path) as store:
             templates = [(json.dumps(render_rental(r)), "delivered") for r in generate_rentals(50)]
             store.record_many(_records(1_000, n, templates, second=False))
         after_new = _timed(lambda: load_frames(path))
+        frames = load_frames(path)  # kept only now: one set of frames alive at a time
         cache_bytes = sum(p.stat().st_size for p in frames_cache.cache_dir(path).iterdir())
         rentals, locs = len(frames.rentals), len(frames.localisations)
         plain = Path(tmp) / "plain"

@@ -20,9 +20,6 @@ Hand-written because no library keeps a derived table in step with an append-onl
 
 from __future__ import annotations
 
-import contextlib
-import json
-import os
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -33,8 +30,8 @@ from typing import Any, Final, Protocol, runtime_checkable
 import numpy as np
 import pandas as pd
 import pyarrow as pa
-import pyarrow.ipc as ipc
 
+from smspartner_analytics.frames.cachefiles import read_segment, save, valid_manifest
 from smspartner_analytics.frames.coercion import Problems
 from smspartner_analytics.frames.dtypes import ERROR_DTYPES, TEXT, TIMESTAMP
 from smspartner_analytics.frames.engine import PROBLEM_COLUMNS, Collector, typed_tables
@@ -77,6 +74,8 @@ class CacheSource(Protocol):
     def answer_mark(self, answer_id: int) -> tuple[str, str, int] | None: ...
     def answer_rows(self, after: int, upto: int) -> list[tuple[Any, ...]]: ...
     def history_rows(self, after: int, upto: int) -> list[tuple[Any, ...]]: ...
+    def metadata_texts(self) -> list[tuple[int, str]]: ...
+    def tokens(self) -> list[str]: ...
 
 
 @dataclass
@@ -86,6 +85,7 @@ class Loaded:
     tables: Tables
     history: pd.DataFrame
     problems: pd.DataFrame  # column, token of each untypeable value, in report order
+    rental_positions: np.ndarray  # each rentals row's token position
 
 
 def cache_dir(store_path: Path) -> Path:
@@ -97,10 +97,10 @@ def read_tables(store: CacheSource, *, rebuild: bool = False) -> Loaded:
     """The latest answers' typed tables, from the cache plus whatever is new (cache updated)."""
     folder = cache_dir(store.path)
     upto = store.last_answer_id()
-    manifest = None if rebuild else _valid_manifest(folder, store)
+    manifest = None if rebuild else valid_manifest(folder, store, _FORMAT)
     segments: list[dict[str, Any]] = [] if manifest is None else manifest["segments"]
     done = segments[-1]["last"] if segments else 0
-    parts = [_read_segment(folder, seg) for seg in segments]
+    parts = [read_segment(folder, seg, tuple(_TYPED)) for seg in segments]
     if parts and any(p is None for p in parts):
         segments, parts, done = [], [], 0  # a file went missing: rebuild
     new_segments: list[dict[str, Any]] = []
@@ -118,7 +118,7 @@ def read_tables(store: CacheSource, *, rebuild: bool = False) -> Loaded:
         all_segments = [{"first": 0, "last": upto, "name": uuid.uuid4().hex}]
         new_parts, new_segments = all_parts, all_segments
     if new_segments:
-        _save(folder, store, all_segments, new_segments, new_parts, upto)
+        save(folder, store, _FORMAT, all_segments, new_segments, new_parts, upto)
     return _latest(_concat(all_parts) if all_parts else _empty_part())
 
 
@@ -254,14 +254,16 @@ def _latest(part: dict[str, pa.Table]) -> Loaded:
         np.lexsort((probs.column("seq").to_numpy()[pkeep],
                     probs.column("position").to_numpy()[pkeep], rank))
     ]  # fmt: skip
+    rentals = pick("rentals")
     return Loaded(
         tables=Tables(
-            _to_pandas(pick("rentals"), RENTAL_TYPED),
+            _to_pandas(rentals, RENTAL_TYPED),
             _to_pandas(pick("localisations"), LOCALISATION_TYPED),
             _to_pandas(pick("errors"), ERROR_DTYPES),
         ),
         history=_to_pandas(history.take(pa.array(order)), _HISTORY_TYPED),
         problems=_to_pandas(probs.take(pa.array(pkeep)), _PROBLEM_TYPED),
+        rental_positions=rentals.column("position").to_numpy(),
     )
 
 
@@ -310,67 +312,15 @@ class _NoAnswers:
     def history_rows(self, after: int, upto: int) -> list[tuple[Any, ...]]:
         return []
 
+    def metadata_texts(self) -> list[tuple[int, str]]:
+        return []
+
+    def tokens(self) -> list[str]:
+        return []
+
 
 def _concat(parts: Sequence[dict[str, pa.Table]]) -> dict[str, pa.Table]:
     return {
         name: pa.concat_tables([p[name] for p in parts], promote_options="permissive")
         for name in _TYPED
     }
-
-
-def _valid_manifest(folder: Path, store: CacheSource) -> dict[str, Any] | None:
-    try:
-        manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return None
-    if not isinstance(manifest, dict) or manifest.get("format") != _FORMAT:
-        return None
-    segments = manifest.get("segments")
-    mark = manifest.get("mark")
-    if not isinstance(segments, list) or not segments:
-        return None
-    if store.answer_mark(int(segments[-1]["last"])) != (tuple(mark) if mark else None):
-        return None
-    return manifest
-
-
-def _read_segment(folder: Path, seg: dict[str, Any]) -> dict[str, pa.Table] | None:
-    try:
-        return {
-            name: ipc.open_file(
-                pa.memory_map(str(folder / f"{seg['name']}.{name}.arrow"))
-            ).read_all()
-            for name in _TYPED
-        }
-    except (OSError, pa.ArrowInvalid, KeyError):
-        return None
-
-
-def _save(
-    folder: Path,
-    store: CacheSource,
-    segments: list[dict[str, Any]],
-    new_segments: list[dict[str, Any]],
-    new_parts: list[dict[str, pa.Table]],
-    upto: int,
-) -> None:
-    """Write the new segments then the manifest (atomic rename); silently skip when unwritable."""
-    try:
-        folder.mkdir(exist_ok=True)
-        for seg, part in zip(new_segments, new_parts, strict=True):
-            for name, table in part.items():
-                target = folder / f"{seg['name']}.{name}.arrow"
-                with pa.OSFile(str(target), "wb") as sink, ipc.new_file(sink, table.schema) as w:
-                    w.write_table(table)
-        mark = store.answer_mark(upto)
-        text = json.dumps({"format": _FORMAT, "segments": segments, "mark": mark})
-        temp = folder / f"manifest.{uuid.uuid4().hex}.tmp"
-        temp.write_text(text, encoding="utf-8")
-        os.replace(temp, folder / "manifest.json")
-    except OSError:
-        return
-    keep = {s["name"] for s in segments}
-    for old in folder.glob("*.arrow"):
-        if old.name.split(".")[0] not in keep:
-            with contextlib.suppress(OSError):
-                old.unlink()

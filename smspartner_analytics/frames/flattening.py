@@ -41,6 +41,7 @@ from smspartner_analytics.frames.dtypes import (
 )
 from smspartner_analytics.frames.engine import Collector, build_frames, paused_gc
 from smspartner_analytics.frames.finishing import finish_frames
+from smspartner_analytics.frames.metadata import join_metadata_by_position
 from smspartner_analytics.frames.records import add_record, broken_message
 
 __all__ = ["DataWarning", "StoreLike", "flatten", "join_metadata", "load_frames"]
@@ -151,7 +152,9 @@ def _load_cached(store: CacheSource, labels: Labels | None, *, rebuild: bool) ->
             problems.add(column, shown, range(len(shown)))
     frames = finish_frames(loaded.tables, labels)
     problems.emit(stacklevel=4)
-    frames.rentals = join_metadata(frames.rentals, store.token_metadata())  # type: ignore[attr-defined]
+    frames.rentals = join_metadata_by_position(
+        frames.rentals, loaded.rental_positions, store.metadata_texts(), store.tokens
+    )
     frames.history = _history_from(loaded.history)
     return frames
 

@@ -36,7 +36,7 @@ from smspartner_analytics.core.schema import AnswerRecord, TokenEntry
 from smspartner_analytics.store.connection import open_connection, store_error, transaction
 from smspartner_analytics.store.layout import SCHEMA_VERSION, read_schema_version
 
-__all__ = ["SCHEMA_VERSION", "Store"]
+__all__ = ["SCHEMA_VERSION", "Store", "parse_metadata"]
 
 _SELECT: Final = (
     "SELECT a.token, a.fetched_at, a.http_status, a.outcome, a.status, a.error_code, "
@@ -127,7 +127,7 @@ def _row_to_record(row: tuple[Any, ...]) -> AnswerRecord:
     )
 
 
-def _metadata(token: str, text: str) -> dict[str, str]:
+def parse_metadata(token: str, text: str) -> dict[str, str]:
     """One token's stored metadata; ``StoreError`` naming the token when it is not a JSON object."""
     try:
         value = json.loads(text)
@@ -267,9 +267,13 @@ class Store(Closing):
         for token, meta in rows:
             value = parsed.get(meta)
             if value is None:
-                value = parsed[meta] = _metadata(token, meta)
+                value = parsed[meta] = parse_metadata(token, meta)
             out[token] = value
         return out
+
+    def metadata_texts(self) -> list[tuple[int, str]]:
+        """(position, metadata text) of every known token, in token order (not parsed)."""
+        return self._query("SELECT position, metadata FROM tokens ORDER BY position")
 
     def final_tokens(self) -> set[str]:
         """Tokens whose latest answer is final: not found, or a failed/downloaded rental."""

@@ -1,0 +1,89 @@
+"""The frames cache's files: segments as Arrow IPC files, and the manifest naming them.
+
+Written so that a process killed at any point leaves a usable or an ignored cache, never a wrong
+one: segment files first (new names), then the manifest through a temporary file and an atomic
+rename, then the files no manifest names are removed. A manifest of another format (flattener
+version) or whose mark (token, time and count of the last answer covered) does not match the store
+is ignored, and a segment file missing or cut short makes the reader rebuild.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import uuid
+from pathlib import Path
+from typing import Any, Protocol
+
+import pyarrow as pa
+import pyarrow.ipc as ipc
+
+__all__ = ["read_segment", "save", "valid_manifest"]
+
+
+class _Marks(Protocol):
+    def answer_mark(self, answer_id: int) -> tuple[str, str, int] | None: ...
+
+
+def valid_manifest(folder: Path, store: _Marks, fmt: str) -> dict[str, Any] | None:
+    """The manifest when it is of format ``fmt`` and its mark matches the store, else None."""
+    try:
+        manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    if not isinstance(manifest, dict) or manifest.get("format") != fmt:
+        return None
+    segments = manifest.get("segments")
+    mark = manifest.get("mark")
+    if not isinstance(segments, list) or not segments:
+        return None
+    if store.answer_mark(int(segments[-1]["last"])) != (tuple(mark) if mark else None):
+        return None
+    return manifest
+
+
+def read_segment(
+    folder: Path, seg: dict[str, Any], names: tuple[str, ...]
+) -> dict[str, pa.Table] | None:
+    """One segment's tables (memory-mapped), or None when a file is missing or damaged."""
+    try:
+        return {
+            name: ipc.open_file(
+                pa.memory_map(str(folder / f"{seg['name']}.{name}.arrow"))
+            ).read_all()
+            for name in names
+        }
+    except (OSError, pa.ArrowInvalid, KeyError):
+        return None
+
+
+def save(
+    folder: Path,
+    store: _Marks,
+    fmt: str,
+    segments: list[dict[str, Any]],
+    new_segments: list[dict[str, Any]],
+    new_parts: list[dict[str, pa.Table]],
+    upto: int,
+) -> None:
+    """Write the new segments then the manifest (atomic rename); silently skip when unwritable."""
+    try:
+        folder.mkdir(exist_ok=True)
+        for seg, part in zip(new_segments, new_parts, strict=True):
+            for name, table in part.items():
+                target = folder / f"{seg['name']}.{name}.arrow"
+                with pa.OSFile(str(target), "wb") as sink, ipc.new_file(sink, table.schema) as w:
+                    w.write_table(table)
+        mark = store.answer_mark(upto)
+        text = json.dumps({"format": fmt, "segments": segments, "mark": mark})
+        temp = folder / f"manifest.{uuid.uuid4().hex}.tmp"
+        temp.write_text(text, encoding="utf-8")
+        os.replace(temp, folder / "manifest.json")
+    except OSError:
+        return
+    keep = {s["name"] for s in segments}
+    for old in folder.glob("*.arrow"):
+        if old.name.split(".")[0] not in keep:
+            with contextlib.suppress(OSError):
+                old.unlink()
