@@ -3,7 +3,7 @@
 Written so that a process killed at any point leaves a usable or an ignored cache, never a wrong
 one: segment files first (new names), then the manifest through a temporary file and an atomic
 rename, then the files no manifest names are removed. A manifest of another format (flattener
-version) or whose mark (token, time and count of the last answer covered) does not match the store
+version) or whose mark (token, time and id of the last answer covered) does not match the store
 is ignored, and a segment file missing or cut short makes the reader rebuild.
 """
 

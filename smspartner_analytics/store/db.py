@@ -289,12 +289,12 @@ class Store(Closing):
         return int(self._query("SELECT COALESCE(MAX(id), 0) FROM answers")[0][0])
 
     def answer_mark(self, answer_id: int) -> tuple[str, str, int] | None:
-        """(token, fetched_at text, answers up to it) of one answer; None when there is none."""
+        """(token, fetched_at text, id) of one answer; None when there is none. Ids are never
+        reused in a store, so this tells whether a cache was built from this very store."""
         row = self._query("SELECT token, fetched_at FROM answers WHERE id = ?", (answer_id,))
         if not row:
             return None
-        (count,) = self._query("SELECT COUNT(*) FROM answers WHERE id <= ?", (answer_id,))[0]
-        return str(row[0][0]), str(row[0][1]), int(count)
+        return str(row[0][0]), str(row[0][1]), int(answer_id)
 
     def answer_rows(self, after: int, upto: int) -> list[tuple[Any, ...]]:
         """Answers with ``after < id <= upto`` that are their token's latest up to ``upto``:
