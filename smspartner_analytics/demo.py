@@ -20,6 +20,7 @@ from smspartner_analytics.analysis import (
     volume_by_location,
 )
 from smspartner_analytics.client.http import Client
+from smspartner_analytics.core.config import DEFAULT_REPORT_DIR
 from smspartner_analytics.core.numbers import count, money
 from smspartner_analytics.core.schema import TokenEntry
 from smspartner_analytics.fetch import FetchResult, fetch_statuses
@@ -118,7 +119,7 @@ def _fresh_store(path: Path) -> None:
 
 
 def run_demo(
-    out_dir: str | Path = "smspartner-report",
+    out_dir: str | Path = DEFAULT_REPORT_DIR,
     *,
     rentals: int = 300,
     seed: int = 0,

@@ -21,6 +21,7 @@ from smspartner_analytics.cli._common import (
     EXIT_OK,
     EXIT_PARTIAL,
     EXIT_USAGE,
+    HelpFormatter,
     make_parents,
 )
 from smspartner_analytics.core.config import ENV_API_KEY, resolve_setting
@@ -60,12 +61,15 @@ def build_parser() -> argparse.ArgumentParser:
             "SQLite store, and write CSV reports and charts. Try 'smspartner-analytics demo' "
             "(no key, no network)."
         ),
+        formatter_class=HelpFormatter,
     )
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
     parents = make_parents()
     for name in COMMANDS:
         importlib.import_module(f"smspartner_analytics.cli._{name}").register(sub, parents)
+    for command in sub.choices.values():
+        command.formatter_class = HelpFormatter
     return parser
 
 

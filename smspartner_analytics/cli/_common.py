@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import re
+import textwrap
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Protocol
@@ -23,6 +24,7 @@ __all__ = [
     "EXIT_PENDING",
     "EXIT_PERSISTENT",
     "EXIT_USAGE",
+    "HelpFormatter",
     "Parents",
     "Subparsers",
     "duration",
@@ -45,6 +47,26 @@ EXIT_PERSISTENT = 7  # fetch: the only failures left repeat identically run afte
 EXIT_INTERRUPTED = 130  # Ctrl-C
 
 
+class HelpFormatter(argparse.HelpFormatter):
+    """argparse's help layout, but lines never break at a hyphen or inside a word, so names
+    like ``smspartner-analytics[dashboard]`` or ``./smspartner-report`` stay whole to copy."""
+
+    def _split_lines(self, text: str, width: int) -> list[str]:
+        text = " ".join(text.split())
+        return textwrap.wrap(text, width, break_on_hyphens=False, break_long_words=False)
+
+    def _fill_text(self, text: str, width: int, indent: str) -> str:
+        text = " ".join(text.split())
+        return textwrap.fill(
+            text,
+            width,
+            initial_indent=indent,
+            subsequent_indent=indent,
+            break_on_hyphens=False,
+            break_long_words=False,
+        )
+
+
 class Subparsers(Protocol):
     """The object ``ArgumentParser.add_subparsers()`` returns (typed loosely for mypy)."""
 
@@ -64,7 +86,12 @@ def make_parents() -> Parents:
     store.add_argument(
         "--store",
         metavar="PATH",
-        help="SQLite store (default: $SMSPARTNER_STORE, else ./smspartner.sqlite)",
+        help=(
+            "SQLite store (default: $SMSPARTNER_STORE from the environment, else from the .env "
+            "of the working folder or its nearest parent, a relative path there being relative "
+            "to the .env's folder; else ./smspartner.sqlite, or the smspartner.sqlite beside "
+            "the .env when only that one exists)"
+        ),
     )
     quiet = argparse.ArgumentParser(add_help=False)
     quiet.add_argument("--quiet", action="store_true", help="no progress bar")

@@ -6,6 +6,7 @@ import argparse
 from pathlib import Path
 
 from smspartner_analytics.cli._common import Parents, Subparsers, positive_int
+from smspartner_analytics.core.config import DEFAULT_REPORT_DIR
 
 __all__ = ["register", "run"]
 
@@ -54,9 +55,9 @@ def register(sub: Subparsers, parents: Parents) -> None:
     )
     p.add_argument(
         "--out",
-        default="smspartner-report",
+        default=DEFAULT_REPORT_DIR,
         metavar="DIR",
-        help="folder the page's 'Write report' writes to (default ./smspartner-report)",
+        help=f"folder the page's 'Write report' writes to (default ./{DEFAULT_REPORT_DIR})",
     )
     p.add_argument(
         "--idle-timeout",

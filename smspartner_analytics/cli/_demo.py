@@ -6,6 +6,7 @@ import argparse
 import sys
 
 from smspartner_analytics.cli._common import EXIT_OK, Parents, Subparsers, int_between
+from smspartner_analytics.core.config import DEFAULT_REPORT_DIR
 
 __all__ = ["register", "run"]
 
@@ -23,9 +24,9 @@ def register(sub: Subparsers, parents: Parents) -> None:
     )
     p.add_argument(
         "--out",
-        default="smspartner-report",
+        default=DEFAULT_REPORT_DIR,
         metavar="DIR",
-        help="folder for the report (default ./smspartner-report)",
+        help=f"folder for the report (default ./{DEFAULT_REPORT_DIR})",
     )
     p.add_argument(
         "--rentals",

@@ -1,4 +1,4 @@
-"""`smspartner-analytics report [--store PATH] --out DIR [--excel] [--labels CSV] [--locale fr]
+"""`smspartner-analytics report [--store PATH] [--out DIR] [--excel] [--labels CSV] [--locale fr]
 [--xlsx] [--html] [--no-csv] [--timezone ZONE]`."""
 
 from __future__ import annotations
@@ -8,7 +8,7 @@ import sys
 import warnings
 
 from smspartner_analytics.cli._common import Parents, Subparsers
-from smspartner_analytics.core.config import resolve_store_path
+from smspartner_analytics.core.config import DEFAULT_REPORT_DIR, resolve_store_path
 from smspartner_analytics.core.errors import StoreError
 from smspartner_analytics.core.numbers import LOCALES
 
@@ -27,7 +27,12 @@ def register(sub: Subparsers, parents: Parents) -> None:
             "page to read or email."
         ),
     )
-    p.add_argument("--out", required=True, metavar="DIR", help="folder to write the report to")
+    p.add_argument(
+        "--out",
+        default=DEFAULT_REPORT_DIR,
+        metavar="DIR",
+        help=f"folder to write the report to (default ./{DEFAULT_REPORT_DIR})",
+    )
     p.add_argument(
         "--excel",
         action="store_true",
@@ -38,7 +43,10 @@ def register(sub: Subparsers, parents: Parents) -> None:
         "--locale",
         choices=LOCALES,
         default="en",
-        help="how money and numbers read in charts: en (€1,234.50, default) or fr (1 234,50 €)",
+        help=(
+            "how money and numbers read in the charts, the --xlsx workbook and the --html "
+            "page: en (€1,234.50, default) or fr (1 234,50 €)"
+        ),
     )
     p.add_argument(
         "--xlsx",

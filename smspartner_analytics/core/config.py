@@ -24,6 +24,7 @@ from smspartner_analytics.core.errors import ConfigurationError, MissingAPIKeyEr
 __all__ = [
     "DEFAULT_BASE_URL",
     "DEFAULT_RATE",
+    "DEFAULT_REPORT_DIR",
     "DEFAULT_STORE",
     "DEFAULT_WORKERS",
     "ENV_API_KEY",
@@ -43,6 +44,8 @@ ENV_BASE_URL = "SMSPARTNER_BASE_URL"
 ENV_STORE = "SMSPARTNER_STORE"
 DEFAULT_BASE_URL = "https://api.smspartner.fr/v1"
 DEFAULT_STORE = "smspartner.sqlite"
+#: Folder the report goes to when none is given: `report`, `demo` and `dashboard --out` share it.
+DEFAULT_REPORT_DIR = "smspartner-report"
 #: Requests in flight at once, and requests per second at most: the one default of the client,
 #: ``fetch_statuses`` and the CLI.
 DEFAULT_WORKERS = 4

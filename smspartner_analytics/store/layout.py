@@ -67,8 +67,8 @@ CREATE INDEX IF NOT EXISTS tokens_position ON tokens (position);
 def prepare(conn: sqlite3.Connection, path: Path, *, writable: bool) -> int:
     """Check (and, when ``writable``, create or migrate) the file; return its schema version.
 
-    A read-only connection is only checked: an empty file or an older schema raises
-    ``StoreError`` saying how to upgrade it.
+    A read-only connection is only checked: an empty file (no tables: nothing was ever saved)
+    raises ``StoreError`` saying to fetch first; an older schema, one saying how to upgrade it.
     """
     tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type='table'")}
     if tables and "meta" not in tables:
@@ -83,9 +83,14 @@ def prepare(conn: sqlite3.Connection, path: Path, *, writable: bool) -> int:
             f"this one reads up to {SCHEMA_VERSION}): upgrade the package."
         )
     if not writable:
-        if version is None or version < SCHEMA_VERSION:
+        if version is None:
             raise StoreError(
-                f"The store {path} is read-only and needs an upgrade (schema {version or 0}, "
+                f"{path} is empty: no answers were ever saved there; run `smspartner-analytics "
+                f"fetch TOKENS_FILE --store {path}` first."
+            )
+        if version < SCHEMA_VERSION:
+            raise StoreError(
+                f"The store {path} is read-only and needs an upgrade (schema {version}, "
                 f"this version reads {SCHEMA_VERSION}): copy it to a writable place and open "
                 "it there once."
             )

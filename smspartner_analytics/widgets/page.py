@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Final
 
-from smspartner_analytics.core.config import ENV_API_KEY, resolve_setting
+from smspartner_analytics.core.config import DEFAULT_REPORT_DIR, ENV_API_KEY, resolve_setting
 from smspartner_analytics.core.redaction import redact
 
 __all__ = [
@@ -32,7 +32,7 @@ NOTEBOOK: Final = Path(__file__).with_name("page.ipynb")
 ENV_CWD: Final = "SMSPARTNER_DASHBOARD_CWD"
 ENV_STORE: Final = "SMSPARTNER_DASHBOARD_STORE"
 ENV_OUT: Final = "SMSPARTNER_DASHBOARD_OUT"
-DEFAULT_OUT: Final = "smspartner-report"
+DEFAULT_OUT: Final = DEFAULT_REPORT_DIR
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,79 @@
+"""What a new user trips on first: an empty store file, the report folder's default, help that
+reads right, counts in words, a sandbox started in the background that must stop on Ctrl-C."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+
+from smspartner_analytics.cli import EXIT_ERROR, EXIT_OK, main
+from smspartner_analytics.core.errors import StoreError
+from smspartner_analytics.core.schema import AnswerRecord, TokenEntry
+from smspartner_analytics.frames.flattening import load_frames
+from smspartner_analytics.store.db import Store
+
+AT = datetime(2025, 3, 1, 12, 0, tzinfo=UTC)
+BODY = json.dumps({"success": True, "status": 2, "location": {"zipcode": "06200"}})
+
+
+def one_line(err: str) -> str:
+    assert "Traceback" not in err
+    lines = err.strip().splitlines()
+    assert len(lines) == 1, err
+    return lines[0]
+
+
+def test_report_on_an_empty_file_says_it_is_empty_not_read_only(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    Path("empty.sqlite").touch()
+    assert main(["report", "--store", "empty.sqlite"]) == EXIT_ERROR
+    line = one_line(capsys.readouterr().err)
+    assert "empty.sqlite is empty" in line
+    assert "fetch TOKENS_FILE --store empty.sqlite" in line
+    assert "read-only" not in line
+    assert "schema" not in line
+    with pytest.raises(StoreError, match="is empty: no answers were ever saved"):
+        load_frames(tmp_path / "empty.sqlite")
+    assert Path("empty.sqlite").stat().st_size == 0  # reading never turned it into a store
+
+
+def test_report_writes_to_the_same_default_folder_as_demo(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    with Store(tmp_path / "s.sqlite") as store:
+        store.add_tokens([TokenEntry("tok.a", {"campaign": "spring"})])
+        store.record(AnswerRecord("tok.a", AT, "ok", http_status=200, body=BODY, status="ready"))
+    assert main(["report", "--store", "s.sqlite"]) == EXIT_OK
+    assert "spring" in (tmp_path / "smspartner-report" / "rentals.csv").read_text("utf-8")
+    assert "files in smspartner-report" in capsys.readouterr().out
+
+
+def _help(command: str, capsys: pytest.CaptureFixture[str]) -> str:
+    with pytest.raises(SystemExit) as info:
+        main([command, "--help"])
+    assert info.value.code == 0
+    return capsys.readouterr().out
+
+
+@pytest.mark.parametrize("columns", ["60", "80", "100"])
+def test_help_keeps_names_whole_and_says_the_defaults(
+    columns: str, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("COLUMNS", columns)  # argparse wraps to the terminal's width
+    for command in ("report", "demo", "dashboard"):
+        text = _help(command, capsys)
+        assert "./smspartner-report" in text, command  # one default, never cut at its hyphen
+    assert "pip install 'smspartner-analytics[dashboard]'" in " ".join(
+        _help("dashboard", capsys).split()
+    )
+    assert "'smspartner-analytics[dashboard]'" in _help("dashboard", capsys)
+    report = " ".join(_help("report", capsys).split())
+    assert "the charts, the --xlsx workbook and the --html page" in report
+    assert "from the .env of the working folder or its nearest parent" in report
+    assert "beside the .env" in report
