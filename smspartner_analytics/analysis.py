@@ -21,6 +21,7 @@ from smspartner_analytics.frames.dtypes import STATUS_DTYPE
 
 __all__ = [
     "DATE_COLUMN_NAMES",
+    "NO_DATA",
     "VOLUME_COLUMNS",
     "rental_labels",
     "spend_by",
@@ -39,6 +40,10 @@ VOLUME_COLUMNS: Final[tuple[str, ...]] = (
     "share_obtained",
     "volume_available_max",
 )
+
+#: What charts and report tables call the tokens without data (not found, refused,
+#: unreadable): one name wherever they are counted beside the statuses.
+NO_DATA: Final = "no data"
 
 #: Metadata column names tried, in order, when ``spend_over_time`` is given no ``date_column``.
 DATE_COLUMN_NAMES: Final[tuple[str, ...]] = (

@@ -30,6 +30,7 @@ from smspartner_analytics.plotkit import (
     axes_of,
     cut,
     finish,
+    legend_above,
     no_data,
     row_capacity,
     row_fontsize,
@@ -52,6 +53,7 @@ if TYPE_CHECKING:
 __all__ = [
     "AVAILABLE",
     "MAX_LABEL",
+    "NO_DATA_LABEL",
     "OBTAINED",
     "OTHERS",
     "SHORTFALL",
@@ -63,6 +65,7 @@ __all__ = [
 
 SPEND: Final = "#31a354"
 NO_DATA: Final = "#d9d9d9"
+NO_DATA_LABEL: Final = analysis.NO_DATA
 STATUS_COLOURS: Final[dict[str, str]] = {
     "requested": "#bdbdbd",
     "processing": "#6baed6",
@@ -135,10 +138,11 @@ def plot_status(
 ) -> Axes:
     """Rentals per status, in lifecycle order; each bar says its count and its spend.
 
-    The five statuses of the API are always drawn (a zero bar says "none"); ``unknown`` only
-    when some rental has it. With ``errors`` (``frames.errors``), a last grey bar counts the
-    tokens without data (not found, refused, unreadable) and the title says how many, so the
-    bars add up to the tokens asked, as in the fetch summary.
+    The five statuses of the API are always drawn (a zero bar says "0"); ``unknown`` only
+    when some rental has it. When ``errors`` (``frames.errors``) has tokens, a last hatched
+    "no data" bar counts the tokens without data (not found, refused, unreadable), a legend
+    above the chart says what it means and the title says how many, so the bars add up to the
+    tokens asked, as in the fetch summary.
     """
     check_locale(locale)
     ax = axes_of(ax)
@@ -158,13 +162,13 @@ def plot_status(
         for n, c in zip(counts, spend, strict=True)
     ]
     colours = [STATUS_COLOURS[s] for s in order]
-    if errors is not None:
-        order.append("no data")
+    if missing:
+        order.append(NO_DATA_LABEL)
         counts.append(missing)
         labels.append(count(missing, locale=locale))
         colours.append(NO_DATA)
     bars = ax.bar(range(len(order)), counts, color=colours)
-    if errors is not None:
+    if missing:
         bars.patches[-1].set_hatch("//")
     ax.set_xticks(range(len(order)), order, **LITERAL)
     # a label as wide as its bar at most: smaller type, then the count alone
@@ -183,15 +187,13 @@ def plot_status(
         f"\n{count(total, locale=locale)} rentals · "
         f"{money(_total(rentals) if len(rentals) else 0.0, locale=locale)}"
     )
-    if errors is not None:
+    if missing:
         title += f" · {_without_data(missing, locale)}"
-        ax.legend(
-            handles=[Patch(facecolor=NO_DATA, hatch="//", label="no data: not found or error")],
-            loc="upper right",
-            fontsize=8,
-            frameon=False,
+        # above the plot, never over a bar's label
+        legend_above(
+            ax, [Patch(facecolor=NO_DATA, hatch="//", label=f"{NO_DATA_LABEL}: not found or error")]
         )
-    finish(ax, title, xlabel="status", ylabel="rentals" if errors is None else "tokens")
+    finish(ax, title, xlabel="status", ylabel="tokens" if missing else "rentals")
     return ax
 
 

@@ -182,6 +182,14 @@ def assert_readable(figure: Figure) -> None:
         visible = [t for t in frame_texts if t.get_visible() and t.get_text().strip()]
         clash = overlapping(visible, renderer)
         assert not clash, f"title, legend or axis labels overlap: {clash[:3]}"
+        if legend is not None:  # the legend box never covers a bar's value label
+            box = legend.get_window_extent(renderer)
+            for text in ax.texts:
+                extent = text.get_window_extent(renderer)
+                if text.get_visible() and text.get_text().strip() and extent.width > 0:
+                    assert Bbox.intersection(box.shrunk(0.98, 0.9), extent) is None, (
+                        f"the legend covers the value label {text.get_text()!r}"
+                    )
         neighbours = [a for a in figure.axes if a is not ax]
         for other in neighbours:  # side by side: no label of one chart inside the other
             area = other.get_window_extent(renderer)

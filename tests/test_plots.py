@@ -394,3 +394,13 @@ def test_status_in_french(ax: Axes) -> None:
     frame = rentals([("a", "ready", "102", 1234.5)])
     plot_status(frame, locale="fr", ax=ax)
     assert "1\n1\u202f234,50\u00a0€" in all_texts(ax) or "1\n1\u202f234\u00a0€" in all_texts(ax)
+
+
+def test_status_without_missing_tokens_has_no_no_data_bar_nor_legend(ax: Axes) -> None:
+    frame = rentals([("a", "ready", "102", 1.0), ("b", "downloaded", "102", 2.0)])
+    empty = pd.DataFrame({"token": pd.Series([], dtype="string")})
+    plot_status(frame, errors=empty, ax=ax)
+    assert "no data" not in tick_texts(ax, "x")
+    assert ax.get_legend() is None
+    assert "without data" not in ax.get_title()
+    assert ax.get_ylabel() == "rentals"

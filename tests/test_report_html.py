@@ -4,6 +4,7 @@ headless Chromium (Debian's package through Playwright) at desktop, phone and A4
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 from html.parser import HTMLParser
 from pathlib import Path
 
@@ -151,3 +152,31 @@ def test_renders_in_chromium_without_errors(
             browser.close()
     assert problems == []
     assert requests == [report.as_uri()]
+
+
+def test_headers_are_for_people_and_names_match_the_charts(report: Path) -> None:
+    page = parse(report.read_text(encoding="utf-8"))
+    shown = " ".join(page.text)
+    for raw in ("cost_total", "volume_available_max", "category_label", "share_obtained"):
+        assert f">{raw}<" not in report.read_text(encoding="utf-8"), raw
+    for human in ("Cost", "Largest pool", "Category", "Share obtained", "Tokens"):
+        assert human in page.text, human
+    # the two error tokens are "no data", as in the status chart
+    assert "no data" in page.text
+    assert "obtainable" not in shown.lower()
+    assert "Asked for: the desired volumes added up." in shown
+
+
+def test_no_errors_is_a_sentence_not_an_empty_table(tmp_path: Path) -> None:
+    frames = hostile_frames()
+    frames = replace(frames, errors=frames.errors.iloc[0:0])
+    text = write(frames, tmp_path / "report.html").read_text(encoding="utf-8")
+    errors = text[text.index("Errors by message") :]
+    assert '<p class="none">No errors.</p>' in errors
+    assert "<table" not in errors
+    assert ">none<" not in text
+    assert "no data" not in parse(text).text
+    # no zero "unknown" row: unknown only when a rental has it, as in the status chart
+    frames = replace(frames, rentals=frames.rentals.iloc[:1])
+    text = write(frames, tmp_path / "known.html").read_text(encoding="utf-8")
+    assert "unknown" not in parse(text).text

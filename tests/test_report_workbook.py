@@ -146,7 +146,7 @@ def test_summary_totals_date_and_source(book: tuple[Path, Any]) -> None:
     assert facts["Spend"].value == pytest.approx(1235.4)
     assert "€" in facts["Spend"].number_format
     assert facts["Shortfall (asked for, not available)"].value == 12
-    assert facts["Share obtainable"].number_format.endswith("%")
+    assert facts["Share obtained"].number_format.endswith("%")
     assert facts["Data as of (Europe/Paris)"].value == datetime(2025, 3, 1, 13, 30, 15, 123000)
     assert facts["Source"].value == SOURCE
     titles = [r[0].value for r in sheet.iter_rows() if r[0].font and r[0].font.sz == 14]

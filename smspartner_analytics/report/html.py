@@ -27,7 +27,7 @@ import pandas as pd
 from smspartner_analytics.core.numbers import Locale, count, money, percent
 from smspartner_analytics.core.redaction import redact
 from smspartner_analytics.report.charts import CHARTS, render
-from smspartner_analytics.report.columns import Kind, column_kind
+from smspartner_analytics.report.columns import Kind, column_kind, header
 from smspartner_analytics.report.csvfiles import atomic_path
 from smspartner_analytics.report.summary import Fact, Summary, to_local
 
@@ -62,6 +62,7 @@ dl.facts dd { margin: 0; font-size: 1.05rem; font-weight: 600; overflow-wrap: an
 figure { margin: 1rem 0; overflow-x: auto; }
 figure svg { width: 100%; min-width: 34rem; height: auto; display: block; }
 figcaption { color: var(--muted); font-size: .85rem; }
+p.note { color: var(--muted); font-size: .9rem; margin: .75rem 0 0; }
 .scroll { overflow-x: auto; }
 table { border-collapse: collapse; min-width: 100%; font-size: .9rem; }
 th, td { padding: .3rem .5rem; border-bottom: 1px solid var(--line); text-align: left;
@@ -110,14 +111,19 @@ def _value(value: object, kind: Kind, locale: Locale, *, date_format: str) -> st
     return str(value)
 
 
-def _table(frame: pd.DataFrame, summary: Summary, secrets: list[str]) -> str:
-    """``frame`` as an HTML table (numbers right-aligned, empty cells for missing values)."""
+def _table(frame: pd.DataFrame, summary: Summary, secrets: list[str], *, empty: str) -> str:
+    """``frame`` as an HTML table (numbers right-aligned, empty cells for missing values), or the
+    sentence ``empty`` as a paragraph when it has no rows."""
     frame = frame.reset_index(drop=True)
+    if frame.empty:
+        return f'<p class="none">{_e(empty)}</p>'
+
     head, columns = [], []
     for name in frame.columns:
         kind = column_kind(frame[name])
         series = to_local(frame[name], summary.zone) if kind == "datetime" else frame[name]
-        label = f"{name} ({summary.zone.name})" if kind == "datetime" else str(name)
+        label = header(str(name))
+        label = f"{label} ({summary.zone.name})" if kind == "datetime" else label
         css = "text" if kind == "text" else "num"
         head.append(f'<th scope="col" class="{css}">{_e(redact(label, secrets))}</th>')
         cells = []
@@ -131,11 +137,10 @@ def _table(frame: pd.DataFrame, summary: Summary, secrets: list[str]) -> str:
                 f'<td class="{css}">{_e(shown)}</td>' if shown else '<td class="empty"></td>'
             )
         columns.append(cells)
-    rows = ["<tr>" + "".join(r) + "</tr>" for r in zip(*columns, strict=True)] if columns else []
-    empty = "" if rows else f'<tr><td colspan="{max(len(head), 1)}">none</td></tr>'
+    rows = ["<tr>" + "".join(r) + "</tr>" for r in zip(*columns, strict=True)]
     return (
         '<div class="scroll"><table><thead><tr>' + "".join(head) + "</tr></thead><tbody>"
-        + "".join(rows) + empty + "</tbody></table></div>"
+        + "".join(rows) + "</tbody></table></div>"
     )  # fmt: skip
 
 
@@ -188,13 +193,20 @@ def render_html(
         for cid, caption, svg in _charts(frames, locale)
     )
     sections = [
-        ("Rentals per status", summary.status),
-        ("Spend per category (most spent first)", summary.spend),
-        ("Top shortfalls (localities short of contacts)", summary.shortfalls),
-        *([("Spend per campaign", summary.campaigns)] if summary.campaigns is not None else []),
-        ("Errors by message", _errors(tables["errors.csv"])),
+        ("Rentals per status", summary.status, "No rentals."),
+        ("Spend per category (most spent first)", summary.spend, "No spend."),
+        ("Top shortfalls (localities short of contacts)", summary.shortfalls, "No shortfall."),
+        *(
+            [("Spend per campaign", summary.campaigns, "No campaign.")]
+            if summary.campaigns is not None
+            else []
+        ),
+        ("Errors by message", _errors(tables["errors.csv"]), "No errors."),
     ]
-    body = "".join(f"<h2>{_e(t)}</h2>{_table(f, summary, hidden)}" for t, f in sections)
+    body = "".join(
+        f"<h2>{_e(t)}</h2>{_table(f, summary, hidden, empty=none)}" for t, f, none in sections
+    )
+    notes = "".join(f'<p class="note">{_e(n)}</p>' for n in summary.notes)
     title = "SMS Partner rentals report"
     return (
         f'<!DOCTYPE html>\n<html lang="{_e(locale)}"><head><meta charset="utf-8">'
@@ -204,7 +216,7 @@ def render_html(
         f"<h1>{_e(title)}</h1>"
         f'<p class="meta">Times in {_e(summary.zone.name)}. '
         "Every row is in the report's CSV files, or report.xlsx (--xlsx).</p>"
-        f'<dl class="facts">{facts}</dl><h2>Charts</h2>{charts}{body}</main></body></html>\n'
+        f'<dl class="facts">{facts}</dl>{notes}<h2>Charts</h2>{charts}{body}</main></body></html>\n'
     )
 
 

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta, timezone, tzinfo
 from pathlib import Path
 from typing import Final, Literal
@@ -23,12 +23,13 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 import numpy as np
 import pandas as pd
 
-from smspartner_analytics.analysis import spend_by
+from smspartner_analytics.analysis import NO_DATA, spend_by
 from smspartner_analytics.core.errors import ReportError
 from smspartner_analytics.core.numbers import Locale
 
 __all__ = [
     "CAMPAIGN",
+    "CONTACTS_NOTE",
     "TOP_ROWS",
     "Fact",
     "Summary",
@@ -44,6 +45,12 @@ TOP_ROWS: Final = 15
 
 #: The tokens' metadata column summarised on the first page when present.
 CAMPAIGN: Final = "campaign"
+
+#: How the three contact totals differ (docs/data-dictionary.md says the same).
+CONTACTS_NOTE: Final = (
+    "Asked for: the desired volumes added up. Obtained: per rental and locality, the smaller of "
+    "desired and available, added up. Billed: the quantity on the rentals, what the API charged."
+)
 
 FactKind = Literal["int", "money", "unit_money", "ratio", "datetime", "text"]
 
@@ -77,6 +84,8 @@ class Summary:
     locale: Locale
     #: Spend per ``campaign`` when the tokens file had such a column, else None.
     campaigns: pd.DataFrame | None = None
+    #: Lines of explanation shown under the totals.
+    notes: list[str] = field(default_factory=list)
 
 
 def _zone_from_link() -> str | None:
@@ -159,9 +168,9 @@ def summarise(
         Fact("Spend", spend, "money"),
         Fact("Average cost per contact", _ratio(spend, quantity), "unit_money"),
         Fact("Contacts asked for", round(desired), "int"),
-        Fact("Contacts obtainable (asked for and available)", round(obtained), "int"),
+        Fact("Contacts obtained (asked for and available)", round(obtained), "int"),
         Fact("Shortfall (asked for, not available)", round(_total(volume, "shortfall")), "int"),
-        Fact("Share obtainable", _ratio(obtained, desired), "ratio"),
+        Fact("Share obtained", _ratio(obtained, desired), "ratio"),
         Fact("Localities short of contacts", len(short), "int"),
         Fact(f"Data as of ({zone.name})", _latest(tables, zone), "datetime"),
         Fact(f"Report written ({zone.name})", _now(zone), "datetime"),
@@ -169,13 +178,28 @@ def summarise(
     ]
     return Summary(
         facts=facts,
-        status=tables["status_summary.csv"],
+        status=_status(tables["status_summary.csv"], errors),
+        notes=[CONTACTS_NOTE],
         spend=tables["spend_by_category.csv"].head(TOP_ROWS),
         shortfalls=short.head(TOP_ROWS),
         zone=zone,
         locale=locale,
         campaigns=spend_by(rentals, CAMPAIGN).head(TOP_ROWS) if CAMPAIGN in rentals else None,
     )
+
+
+def _status(status: pd.DataFrame, errors: pd.DataFrame) -> pd.DataFrame:
+    """Tokens per status as the status chart draws them: ``unknown`` only when some rental has
+    it, and a last "no data" row for the tokens without data when there are any."""
+    table = status[(status["status"].astype("string") != "unknown") | (status["rentals"] > 0)]
+    table = table.assign(status=table["status"].astype("string")).rename(
+        columns={"rentals": "tokens"}
+    )
+    missing = int(errors["token"].nunique()) if "token" in errors.columns else len(errors)
+    if missing:
+        extra = pd.DataFrame({"status": [NO_DATA], "tokens": [missing], "cost_total": [np.nan]})
+        table = pd.concat([table, extra.astype(table.dtypes.to_dict())], ignore_index=True)
+    return table.reset_index(drop=True)
 
 
 def _now(zone: Zone) -> datetime:

@@ -36,7 +36,7 @@ import pandas as pd
 from smspartner_analytics.core.errors import ReportError
 from smspartner_analytics.core.numbers import Locale
 from smspartner_analytics.core.redaction import redact
-from smspartner_analytics.report.columns import Kind, column_kind
+from smspartner_analytics.report.columns import Kind, column_kind, header
 from smspartner_analytics.report.csvfiles import atomic_path
 from smspartner_analytics.report.summary import Summary, Zone, to_local
 
@@ -105,8 +105,10 @@ def sheet_name(csv_name: str) -> str:
     return csv_name.removesuffix(".csv")
 
 
-def _header(name: str, kind: Kind, zone: Zone) -> str:
-    return f"{name} ({zone.name})" if kind == "datetime" else name
+def _header(name: str, kind: Kind, zone: Zone, *, human: bool = False) -> str:
+    """The column's name (data sheets, as in the CSV files), or its ``header`` for people."""
+    label = header(name) if human else name
+    return f"{label} ({zone.name})" if kind == "datetime" else label
 
 
 def _objects(series: pd.Series) -> Cells:
@@ -168,7 +170,10 @@ class _Writer:
         columns = [
             _cells(frame[c], k, self.zone, self.secrets) for c, k in zip(frame, kinds, strict=True)
         ]
-        headers = [_header(str(c), k, self.zone) for c, k in zip(frame.columns, kinds, strict=True)]
+        headers = [
+            _header(str(c), k, self.zone, human=not data)
+            for c, k in zip(frame.columns, kinds, strict=True)
+        ]
         for col, text in enumerate(headers):
             sheet.write_string(top, col, redact(text, self.secrets), self.head)
         writers = [(self.method(sheet, k), self.formats[k]) for k in kinds]
@@ -205,6 +210,9 @@ class _Writer:
                     value = redact(str(value), self.secrets)
                 write = self.method(sheet, fact.kind)
                 write(row, 1, value, self.formats[fact.kind])
+            row += 1
+        for note in summary.notes:
+            sheet.write_string(row, 0, note)
             row += 1
         sections = (
             ("Rentals per status", summary.status),
@@ -244,7 +252,7 @@ def _charts(
     spend = tables["spend_by_category.csv"]
     status = tables["status_summary.csv"]
     top = min(len(volume), CHART_TOP)
-    vol = _chart(book, f"Contacts asked for vs obtainable (top {top} by shortfall)", "contacts",
+    vol = _chart(book, f"Contacts asked for vs obtained (top {top} by shortfall)", "contacts",
                  _FORMATS[locale]["int"])  # fmt: skip
     for column, colour in (("volume_desired", "#9ecae1"), ("volume_obtained", "#3182bd")):
         vol.add_series({
