@@ -4,15 +4,20 @@ reads right, counts in words, a sandbox started in the background that must stop
 from __future__ import annotations
 
 import json
+import os
+import signal
+import subprocess
+import sys
 from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 
-from smspartner_analytics.cli import EXIT_ERROR, EXIT_OK, main
+from smspartner_analytics.cli import EXIT_ERROR, EXIT_INTERRUPTED, EXIT_OK, main
 from smspartner_analytics.core.errors import StoreError
 from smspartner_analytics.core.schema import AnswerRecord, TokenEntry
 from smspartner_analytics.frames.flattening import load_frames
+from smspartner_analytics.simulator.server import sandbox
 from smspartner_analytics.store.db import Store
 
 AT = datetime(2025, 3, 1, 12, 0, tzinfo=UTC)
@@ -77,3 +82,71 @@ def test_help_keeps_names_whole_and_says_the_defaults(
     assert "the charts, the --xlsx workbook and the --html page" in report
     assert "from the .env of the working folder or its nearest parent" in report
     assert "beside the .env" in report
+
+
+_CLI = "import sys; from smspartner_analytics.cli import main; sys.exit(main())"
+
+
+def _ignore_ctrl_c() -> None:
+    """What a shell does to a background job (``cmd &`` in a script): SIGINT ignored."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
+def _start(args: list[str], cwd: Path, env: dict[str, str]) -> subprocess.Popen[str]:
+    return subprocess.Popen(
+        [sys.executable, "-c", _CLI, *args],
+        cwd=cwd,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        preexec_fn=_ignore_ctrl_c,
+    )
+
+
+def _read_until(proc: subprocess.Popen[str], needle: str) -> str:
+    assert proc.stdout is not None
+    seen = ""
+    while needle not in seen:
+        line = proc.stdout.readline()
+        assert line, seen  # the process ended early
+        seen += line
+    return seen
+
+
+def _env() -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("SMSPARTNER_")}
+    env["SMSPARTNER_API_KEY"] = "background-key"
+    return env
+
+
+def test_sandbox_started_in_the_background_stops_on_sigint(tmp_path: Path) -> None:
+    proc = _start(["sandbox", "--rentals", "3"], tmp_path, _env())
+    try:
+        _read_until(proc, "Ctrl-C")
+        proc.send_signal(signal.SIGINT)
+        _, err = proc.communicate(timeout=20)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.communicate()
+    assert proc.returncode == 0
+    assert "Sandbox stopped" in err
+    assert "Traceback" not in err
+
+
+def test_fetch_watch_started_in_the_background_stops_on_sigint(tmp_path: Path) -> None:
+    with sandbox(rentals=6, seed=4) as url:  # rentals stay still: the watch never ends alone
+        url.server.write_tokens_csv(tmp_path / "t.csv")
+        args = ["fetch", "t.csv", "--watch", "--every", "10s", "--base-url", url, "--quiet"]
+        proc = _start(args, tmp_path, _env())
+        try:
+            _read_until(proc, "round 1")
+            proc.send_signal(signal.SIGINT)
+            _, err = proc.communicate(timeout=20)
+        finally:
+            if proc.poll() is None:
+                proc.kill()
+                proc.communicate()
+    assert proc.returncode == EXIT_INTERRUPTED
+    assert "Traceback" not in err

@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import signal
 import sys
+import threading
 from collections.abc import Sequence
 
 from smspartner_analytics import __version__
@@ -83,9 +85,22 @@ def _exit_code(exc: SMSPartnerError) -> int:
     return EXIT_ERROR
 
 
+def _hear_ctrl_c() -> None:
+    """Make SIGINT raise ``KeyboardInterrupt`` even when it was inherited as ignored.
+
+    A shell starts a background job (``cmd &`` in a script) with SIGINT ignored, and Python then
+    leaves it ignored: ``kill -INT`` would do nothing. Every command stops on Ctrl-C instead.
+    """
+    if threading.current_thread() is not threading.main_thread():
+        return
+    if signal.getsignal(signal.SIGINT) is signal.SIG_IGN:
+        signal.signal(signal.SIGINT, signal.default_int_handler)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; return the exit code."""
     args = build_parser().parse_args(argv)
+    _hear_ctrl_c()
     secrets = [resolve_setting(ENV_API_KEY)]  # from the environment or .env, like the Client
     try:
         code: int = args.run(args)

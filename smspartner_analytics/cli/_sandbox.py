@@ -115,7 +115,8 @@ def run(args: argparse.Namespace) -> int:
         port=args.port,
         advance_seconds=args.advance_seconds,
     )
-    previous = signal.signal(signal.SIGTERM, _on_signal)
+    # SIGINT explicitly too: a background job of a shell script inherits it ignored.
+    previous = {sig: signal.signal(sig, _on_signal) for sig in (signal.SIGINT, signal.SIGTERM)}
     try:
         with server:
             if args.tokens_out:
@@ -127,6 +128,7 @@ def run(args: argparse.Namespace) -> int:
     except KeyboardInterrupt:
         pass
     finally:
-        signal.signal(signal.SIGTERM, previous)
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
     print(f"Sandbox stopped after {server.request_count()} requests.", file=sys.stderr)
     return 0
