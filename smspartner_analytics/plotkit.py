@@ -172,9 +172,9 @@ def _height_points(ax: Axes) -> float:
     return height_in * 72 * 0.55 * min(1.0, ax.get_position().height / 0.77)
 
 
-def row_capacity(ax: Axes, *, lines_per_row: int = 1) -> int:
-    """How many rows of labels fit on ``ax`` at ``MIN_FONT`` without touching."""
-    return max(1, int(_height_points(ax) / (MIN_FONT * 1.6 * lines_per_row)))
+def row_capacity(ax: Axes, *, lines_per_row: int = 1, font: float = MIN_FONT) -> int:
+    """How many rows of labels fit on ``ax`` at ``font`` points without touching."""
+    return max(1, int(_height_points(ax) / (font * 1.6 * lines_per_row)))
 
 
 def label_chars(ax: Axes, fontsize: float, limit: int) -> int:

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Final
 
+import numpy as np
 import pandas as pd
 from matplotlib.patches import Patch
 from matplotlib.ticker import FuncFormatter, MaxNLocator
@@ -249,18 +250,30 @@ def _spend_by_month(
     x = list(range(len(labels)))
     decimals = 0 if float(values.max()) >= 100 else 2
     bars = ax.bar(x, values, color=SPEND)
-    rotate = len(labels) * 7 * 0.6 * 10 > width_points(ax) * 0.8  # "2025-01" side by side
+    pitch = width_points(ax) * 0.8 / len(labels)  # points per bar
+    rotate = pitch < 7 * 0.6 * 10  # "2025-01" side by side at 10 points, else turned
     ax.set_xticks(x, labels, rotation=90 if rotate else 0)
+    # value labels stay horizontal and readable: when they are wider than a bar, only the
+    # largest months are labelled, never two within one label's width of each other
+    texts = [money(float(v), decimals=decimals, locale=locale) for v in values]
+    size = 8.0
+    span = max(1, int(np.ceil((max(len(t) for t in texts) * 0.6 * size + 4.0) / pitch)))
+    shown: list[int] = []
+    for index in np.argsort(-values, kind="stable"):
+        if all(abs(int(index) - other) >= span for other in shown):
+            shown.append(int(index))
     ax.bar_label(
         bars,
-        labels=[money(float(v), decimals=decimals, locale=locale) for v in values],
+        labels=[t if i in shown else "" for i, t in enumerate(texts)],
         padding=3,
-        fontsize=8 if len(labels) <= 8 else 6,
-        rotation=90 if len(labels) > 8 else 0,
+        fontsize=size,
         **LITERAL,
     )
     _money_axis(ax.yaxis, float(values.max()), locale)
-    ax.margins(y=0.3 if len(labels) > 8 else 0.15)
+    ax.margins(y=0.15)
+    title += f"\ntotal {money(float(values.sum()), locale=locale)}"
+    if len(shown) < len(labels):
+        title += " · values on the largest months"
     finish(ax, title, xlabel="month", ylabel="spend (€)")
     return ax
 

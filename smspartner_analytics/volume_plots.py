@@ -6,7 +6,8 @@ desired contacts, split into the share obtained and the share short. Because eve
 same 0-100% scale, a 20-contact locality with 8 short reads as clearly as a 180,000-contact one;
 a shortfall under 1% is drawn 1% wide so it never vanishes (its label gives the exact count).
 ``plot_rental_volume`` keeps the literal "desired versus available" view where it is true, for one
-rental in one locality, on a logarithmic scale so every size fits. Rentals are named by their
+rental in one locality, on a linear scale fitted to the numbers (logarithmic only when they span
+more than a hundredfold, so every size fits). Rentals are named by their
 campaign and date when the tokens came with them (``rentals=``).
 """
 
@@ -24,6 +25,7 @@ from smspartner_analytics.core.numbers import Locale, check_locale, count, perce
 from smspartner_analytics.plotkit import (
     LITERAL,
     MAX_LABEL,
+    SpacedLocator,
     axes_of,
     cut,
     finish,
@@ -47,6 +49,11 @@ SHORTFALL: Final = "#e6550d"
 OTHERS: Final = "#bdbdbd"
 #: A shortfall is drawn at least this share of the axis wide, so that it always shows.
 MIN_SHORT: Final = 0.01
+#: ``plot_rental_volume`` turns logarithmic when its largest number is this many times its
+#: smallest; below, bars keep their true lengths.
+LOG_SPAN: Final = 100.0
+#: Smallest font size (points) of ``plot_rental_volume``'s value labels: fewer rows below it.
+PAIR_FONT: Final = 7.5
 VOLUME_BY: Final = ("location", "token", "type")
 _NOUNS: Final = {"location": "localities", "token": "rentals", "type": "locality types"}
 
@@ -103,10 +110,13 @@ def plot_rental_volume(
 ) -> Axes:
     """Desired versus available contacts of one rental in one locality, as the API answered.
 
-    One pair of bars per (rental, locality), largest shortfall first, at most ``top`` pairs
-    (availabilities of different rentals are never added, so there is no "others" bar). The
-    desired bar is split into what is available and the short part; the scale is logarithmic,
-    so 20 contacts and 180,000 fit on one chart. Rows are named "locality · campaign · date"
+    One pair of bars per (rental, locality), largest shortfall first, at most ``top`` pairs and
+    no more than fit with 7.5-point labels (the subtitle says how many of how many;
+    availabilities of different rentals are never added, so there is no "others" bar). The
+    desired bar is split into what is available and the short part (at least 1% of the axis
+    wide). The scale is linear, fitted to the numbers shown, unless they span more than
+    ``LOG_SPAN`` times: then it is logarithmic, so 20 contacts and 180,000 fit on one chart.
+    Rows are named "locality · campaign · date"
     from ``rentals`` metadata when given, else by the token's first characters.
     """
     check_locale(locale)
@@ -119,15 +129,23 @@ def plot_rental_volume(
     if rows.empty:
         return no_data(ax, title)
     ranked = rows.sort_values(["shortfall", "volume_desired"], ascending=False, kind="stable")
-    shown = ranked.head(max(min(top, row_capacity(ax, lines_per_row=2)), 1))
+    room = row_capacity(ax, lines_per_row=2, font=PAIR_FONT)
+    shown = ranked.head(max(min(top, room), 1))
     names = analysis.rental_labels(rentals) if rentals is not None else {}
     labels = [
         f"{r.type} {r.location} · {names.get(str(r.token), str(r.token)[:8] + '…')}"
         for r in shown.itertuples()
     ]
-    _draw_pairs(ax, shown, labels, locale)
-    subtitle = f"{len(shown)} of {len(rows):,} pairs, largest shortfall first"
-    finish(ax, f"{title}\n{subtitle}", xlabel="contacts (log scale)", ylabel=None)
+    log = _draw_pairs(ax, shown, labels, locale)
+    if len(shown) < len(rows):
+        subtitle = (
+            f"the {len(shown)} largest shortfalls of {count(len(rows), locale=locale)} "
+            "rental-locality pairs"
+        )
+    else:
+        subtitle = f"all {len(rows)} rental-locality pairs, largest shortfall first"
+    xlabel = "contacts (log scale)" if log else "contacts"
+    finish(ax, f"{title}\n{subtitle}", xlabel=xlabel, ylabel=None)
     return ax
 
 
@@ -206,44 +224,66 @@ def _share_label(row: object, locale: Locale) -> str:
 # --- plot_rental_volume --------------------------------------------------------------------
 
 
-def _draw_pairs(ax: Axes, rows: pd.DataFrame, labels: list[str], locale: Locale) -> None:
+def _draw_pairs(ax: Axes, rows: pd.DataFrame, labels: list[str], locale: Locale) -> bool:
+    """The bars, their labels and the axis; True when the scale had to be logarithmic."""
     desired = rows["volume_desired"].astype("float64").to_numpy()
     available = rows["volume_available"].astype("float64").to_numpy()
     short = rows["shortfall"].fillna(0).astype("float64").to_numpy()
     top = max(float(desired.max()), float(available.max()), 10.0)
     positive = np.concatenate([desired[desired > 0], available[available > 0]])
-    # bars start one decade below the smallest number, so every bar has a visible length
-    floor = 10 ** (np.floor(np.log10(positive.min())) - 1) if positive.size else 0.8
-    decades = np.log10(top / floor)
-    # the short part starts where availability ends, at least 1.2% of the axis before desired
-    start = np.where(short > 0, np.minimum(available, desired / 10 ** (0.012 * decades)), desired)
+    # linear (true lengths) unless the numbers span more than LOG_SPAN: then 20 and 180,000 share
+    # the chart on a log scale whose bars start a decade below the smallest number
+    log = positive.size > 0 and top / float(positive.min()) > LOG_SPAN
+    floor = float(10 ** (np.floor(np.log10(positive.min())) - 1)) if log else 0.0
+    decades = float(np.log10(top / floor)) if log else 1.0
+
+    def to_axis(value: np.ndarray) -> np.ndarray:
+        """Where values sit along the axis, 0 at ``floor`` and 1 at ``top``."""
+        if log:
+            return np.asarray(np.log10(np.maximum(value, floor) / floor) / decades)
+        return value / top
+
+    # the short part starts where availability ends, at least MIN_SHORT of the axis before desired
+    before = desired / 10 ** (MIN_SHORT * 1.2 * decades) if log else desired - MIN_SHORT * top
+    start = np.where(short > 0, np.minimum(available, before), desired)
     y = np.arange(len(rows), dtype="float64")
     h = 0.38
     ax.barh(y - h / 2, np.maximum(start, floor) - floor, h, left=floor, color=OBTAINED)
     ax.barh(y - h / 2, desired - start, h, left=start, color=SHORTFALL)
-    avail = ax.barh(y + h / 2, np.maximum(available, floor) - floor, h, left=floor, color=AVAILABLE)
-    size = row_fontsize(ax, len(rows) * 2, largest=8.0) * 0.9
+    ax.barh(y + h / 2, np.maximum(available, floor) - floor, h, left=floor, color=AVAILABLE)
+    size = min(max(row_fontsize(ax, len(rows) * 2, largest=8.5), PAIR_FONT), 8.5)
+    desired_text = [
+        f" {count(float(d), locale=locale)} desired"
+        + (f" · short {count(float(m), locale=locale)}" if m > 0 else "")
+        for d, m in zip(desired, short, strict=True)
+    ]
+    available_text = [f" {count(float(a), locale=locale)} available" for a in available]
     for i in range(len(rows)):
-        note = f" · short {count(short[i], locale=locale)}" if short[i] > 0 else ""
-        text = f" {count(desired[i], locale=locale)} desired{note}"
-        ax.text(max(desired[i], floor), y[i] - h / 2, text, va="center", fontsize=size, **LITERAL)
-    ax.bar_label(
-        avail,
-        labels=[f"{count(float(v), locale=locale)} available" for v in available],
-        padding=2,
-        fontsize=size,
-        **LITERAL,
-    )
-    ax.set_xscale("log")
-    ax.set_xlim(floor, top * 10 ** (decades * 0.2 + 0.3))  # room for the value labels
-    size = row_fontsize(ax, len(rows))
-    limit = label_chars(ax, size, 46)
-    ax.set_yticks(y, [cut(v, limit) for v in labels], fontsize=size, **LITERAL)
-    # as many decades labelled as "1,000,000"-wide labels fit side by side
-    ticks = max(2, int(plot_width_points(ax) / 75))
-    ax.xaxis.set_major_locator(LogLocator(base=10, numticks=ticks))
+        ax.text(max(desired[i], floor), y[i] - h / 2, desired_text[i], va="center",
+                fontsize=size, **LITERAL)  # fmt: skip
+        ax.text(max(available[i], floor), y[i] + h / 2, available_text[i], va="center",
+                fontsize=size, **LITERAL)  # fmt: skip
+    row_size = row_fontsize(ax, len(rows))
+    limit = label_chars(ax, row_size, 46)
+    ax.set_yticks(y, [cut(v, limit) for v in labels], fontsize=row_size, **LITERAL)
+    # the axis ends where the widest value label ends, not further
+    room = plot_width_points(ax)
+    need = 0.0
+    for value, text in ((desired, desired_text), (available, available_text)):
+        widths = np.array([len(t) * 0.55 * size + 3.0 for t in text]) / room
+        need = max(need, float(np.max(to_axis(value) / np.clip(1.0 - widths, 0.3, 1.0))))
+    end = max(need, 1.0)
+    if log:
+        ax.set_xscale("log")
+        ax.set_xlim(floor, floor * 10 ** (decades * end))
+        # as many decades labelled as "1,000,000"-wide labels fit side by side
+        ticks = max(2, int(room / 75))
+        ax.xaxis.set_major_locator(LogLocator(base=10, numticks=ticks))
+        ax.xaxis.set_minor_formatter(NullFormatter())
+    else:
+        ax.set_xlim(0.0, top * end)
+        ax.xaxis.set_major_locator(SpacedLocator(lambda v: count(v, locale=locale)))
     ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _p: count(v, locale=locale)))
-    ax.xaxis.set_minor_formatter(NullFormatter())
     ax.invert_yaxis()
     legend_above(
         ax,
@@ -253,3 +293,4 @@ def _draw_pairs(ax: Axes, rows: pd.DataFrame, labels: list[str], locale: Locale)
             Patch(color=AVAILABLE, label="available"),
         ],
     )
+    return bool(log)

@@ -19,6 +19,7 @@ from matplotlib.text import Text
 
 from smspartner_analytics import plots
 from smspartner_analytics.core.errors import InputError
+from smspartner_analytics.frames.dtypes import Frames
 from smspartner_analytics.frames.flattening import flatten, join_metadata
 from smspartner_analytics.plots import plot_rental_volume, plot_spend, plot_status, plot_volume
 
@@ -404,3 +405,42 @@ def test_status_without_missing_tokens_has_no_no_data_bar_nor_legend(ax: Axes) -
     assert ax.get_legend() is None
     assert "without data" not in ax.get_title()
     assert ax.get_ylabel() == "rentals"
+
+
+def test_rental_volume_at_report_size_is_linear_fitted_and_readable() -> None:
+    from smspartner_analytics.report.charts import chart, render
+
+    rows = [
+        (f"{i:040x}", "cp", f"{i:05d}", 1_000 + 300 * i, 900 + 280 * i - 5 * i) for i in range(40)
+    ]
+    frames = Frames(
+        rentals=pd.DataFrame(), localisations=localisations(rows), errors=pd.DataFrame()
+    )
+    ax = render(chart("volume_per_rental"), frames).axes[0]
+    assert ax.get_xscale() == "linear", "a fivefold span keeps true bar lengths"
+    assert ax.get_xlim()[0] == 0
+    largest = 1_000 + 300 * 39
+    assert ax.get_xlim()[1] <= largest * 1.6, "the axis ends near the data"
+    _, _, available = bar_groups(ax)
+    assert sorted(values(available), reverse=True)[0] == 900 + 280 * 39 - 5 * 39
+    assert min(float(t.get_fontsize()) for t in ax.texts) >= 7.5
+    shown = len(available.patches)
+    assert 1 <= shown < 40
+    assert f"the {shown} largest shortfalls of 40 rental-locality pairs" in ax.get_title()
+
+
+@pytest.mark.parametrize("months", [9, 36])
+def test_spend_by_month_value_labels_are_horizontal_and_readable(months: int) -> None:
+    ax = Figure(figsize=(10, 4)).subplots()  # notebook 03's size
+    frame = rentals([(f"t{i}", "ready", "102", 100.0 + 37 * i) for i in range(months)])
+    frame["ordered_at"] = pd.date_range("2023-01-01", periods=months, freq="MS")
+    plot_spend(frame, by="month", date_column="ordered_at", ax=ax)
+    shown = [t for t in ax.texts if t.get_text()]
+    assert shown
+    assert all(t.get_rotation() == 0 for t in shown)
+    assert min(float(t.get_fontsize()) for t in shown) >= 8
+    if months == 9:
+        assert len(shown) == 9, "nine months: every bar says its spend"
+    else:
+        assert "€1,395" in [t.get_text() for t in shown], "the largest month is labelled"
+        assert "values on the largest months" in ax.get_title()

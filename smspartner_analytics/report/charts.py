@@ -51,7 +51,7 @@ def _volume_per_rental(frames: Frames, ax: Axes, locale: Locale) -> Axes:
     from smspartner_analytics.plots import plot_rental_volume
 
     return plot_rental_volume(
-        frames.localisations, rentals=frames.rentals, top=12, locale=locale, ax=ax
+        frames.localisations, rentals=frames.rentals, top=8, locale=locale, ax=ax
     )
 
 
