@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -82,6 +83,49 @@ def test_help_keeps_names_whole_and_says_the_defaults(
     assert "the charts, the --xlsx workbook and the --html page" in report
     assert "from the .env of the working folder or its nearest parent" in report
     assert "beside the .env" in report
+
+
+def test_base_url_without_v1_names_the_url_asked_and_agrees_with_the_summary(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("SMSPARTNER_API_KEY", "newcomer-key-5d1c")
+    with sandbox(rentals=8, seed=2) as url:
+        url.server.write_tokens_csv(tmp_path / "t.csv")
+        base = str(url).removesuffix("/v1")  # what a new user types first
+        args = ["fetch", "t.csv", "--base-url", base, "--rate", "0", "--quiet"]
+        assert main(args) == EXIT_ERROR
+    out, err = capsys.readouterr()
+    line = one_line(err)
+    assert "newcomer-key-5d1c" not in out + err
+    assert f"at {base}/location/status?apiKey=***&token=" in line  # the URL asked, key hidden
+    assert "HTTP 404 page" in line
+    assert f"the base URL usually ends in /v1 (try {base}/v1;" in line
+    asked = re.search(r"(\d+) asked, ", out)
+    assert asked is not None, out
+    if int(asked.group(1)) > 5:
+        assert (
+            f"the first 5 answers all failed the same way ({asked.group(1)} asked before the "
+            "stop) at" in line
+        )
+    else:
+        assert "the first 5 answers all failed the same way at" in line
+    assert "tokens failed" not in line
+
+
+def test_unreachable_base_url_gets_no_v1_hint(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("SMSPARTNER_API_KEY", "k")
+    Path("t.txt").write_text("a\nb\nc\n", encoding="utf-8")
+    args = ["fetch", "t.txt", "--base-url", "http://127.0.0.1:9", "--rate", "0", "--quiet"]
+    assert main(args) == EXIT_ERROR
+    line = one_line(capsys.readouterr().err)
+    assert "the first 3 answers all failed the same way at http://127.0.0.1:9/location/" in line
+    assert "(connection refused), and no answer came from the API" in line
+    assert "usually ends in /v1" not in line
+    assert "that the server is reachable" in line
 
 
 _CLI = "import sys; from smspartner_analytics.cli import main; sys.exit(main())"

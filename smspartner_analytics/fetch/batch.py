@@ -73,6 +73,7 @@ class Batch:
         self._lock = threading.Lock()
         self._api_answered = False
         self._first: list[AnswerRecord] = []
+        self._wrong_place: AnswerRecord | None = None
         self._stop_after = EARLY_STOP_AFTER
         self._done: queue.SimpleQueue[object] = queue.SimpleQueue()
         self._next_lock = threading.Lock()
@@ -128,8 +129,21 @@ class Batch:
             return
         kinds = {(r.outcome, r.http_status, r.reason) for r in first}
         if len(kinds) == 1 and wrong_place(first[0]):
-            reason = first[0].reason or first[0].outcome
-            self._halt(wrong_place_message(self.client.base_url, len(first), reason))
+            self._wrong_place = first[0]
+            self._halt(self._wrong_place_message(first[0]))
+
+    def _wrong_place_message(self, rec: AnswerRecord) -> str:
+        """The stop's one line: the URL asked (key redacted) and, once known, how many were
+        asked before the stop, so it agrees with the summary printed above it."""
+        count = min(len(self._first), self._stop_after)
+        return wrong_place_message(
+            self.client.base_url,
+            count,
+            rec.reason or rec.outcome,
+            url=self.client.shown_url(rec.token),
+            http_status=rec.http_status,
+            asked=self.result.asked if self.result.asked > count else None,
+        )
 
     def _halt(self, message: str) -> None:
         if self.result.stopped is None:
@@ -161,6 +175,8 @@ class Batch:
             self.bar.close()
         self.result.disk_full = self.disk_full.is_set()
         self.result.not_asked = len(todo) - self.result.asked
+        if self._wrong_place is not None and self.result.stopped is not None:
+            self.result.stopped = self._wrong_place_message(self._wrong_place)  # final "asked"
         return self.first_error
 
     def _write(self, alive: int) -> None:

@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from smspartner_analytics.core.config import DEFAULT_BASE_URL, ENV_API_KEY, ENV_BASE_URL
 from smspartner_analytics.core.errors import StoreFullError
@@ -160,11 +161,36 @@ def tls_message(base_url: str) -> str:
     )
 
 
-def wrong_place_message(base_url: str, count: int, reason: str) -> str:
-    """The one line for a batch whose first answers all failed the same way, none from the API."""
-    first = "the only token" if count == 1 else f"all of the first {count} tokens"
+def wrong_place_message(
+    base_url: str,
+    count: int,
+    reason: str,
+    *,
+    url: str | None = None,
+    http_status: int | None = None,
+    asked: int | None = None,
+) -> str:
+    """The one line for a batch whose first answers all failed the same way, none from the API.
+
+    ``url``: one URL that was requested, its key already redacted (``Client.shown_url``);
+    ``asked``: how many answers came in before the stop (the summary's "asked"), so the two
+    lines agree. HTML 404 pages from a base URL whose path does not end in ``/v1`` get the hint
+    that it usually does (the sandbox and the API both serve under ``/v1``).
+    """
+    first = "the only answer" if count == 1 else f"the first {count} answers all"
+    counted = "" if asked is None or asked == count else f" ({asked} asked before the stop)"
+    where = url or base_url
+    if http_status == 404 and not urlsplit(base_url).path.rstrip("/").endswith("/v1"):
+        check = (
+            f"the base URL usually ends in /v1 (try {base_url.rstrip('/')}/v1; the API's is "
+            f"{DEFAULT_BASE_URL}): set {ENV_BASE_URL} or --base-url, then run again."
+        )
+    else:
+        check = (
+            f"check the base URL ({ENV_BASE_URL} or --base-url; the API's is "
+            f"{DEFAULT_BASE_URL}) and that the server is reachable, then run again."
+        )
     return (
-        f"Stopped early: {first} failed the same way at {base_url} ({reason}) and no answer "
-        f"came from the API: check the base URL ({ENV_BASE_URL} or --base-url; the API's is "
-        f"{DEFAULT_BASE_URL}) and that the server is reachable, then run again."
+        f"Stopped early: {first} failed the same way{counted} at {where} ({reason}), and no "
+        f"answer came from the API: {check}"
     )
