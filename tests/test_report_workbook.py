@@ -161,6 +161,23 @@ def test_summary_totals_date_and_source(book: tuple[Path, Any]) -> None:
     assert INJECTIONS[0] in texts
 
 
+def test_summary_tables_have_headers_for_people_and_data_sheets_keep_names(
+    book: tuple[Path, Any],
+) -> None:
+    cells = [[c.value for c in row] for row in book[1][SUMMARY_SHEET].iter_rows()]
+    assert cells_after(cells, "Rentals per status") == ["Status", "Tokens", "Cost"]
+    assert any(row[0] == "no data" and row[1] == 2 for row in cells), "two tokens in error"
+    assert any(str(row[0]).startswith("Asked for: the desired volumes") for row in cells)
+    headers = [c.value for c in book[1]["spend_by_category"][1]]
+    assert "cost_total" in headers, "data sheets keep the CSV column names"
+
+
+def cells_after(cells: list[list[Any]], title: str) -> list[Any]:
+    """The non-empty cells of the row after the row whose first cell is ``title``."""
+    index = [row[0] for row in cells].index(title)
+    return [v for v in cells[index + 1] if v is not None]
+
+
 def test_three_native_charts_reference_the_sheets(book: tuple[Path, Any]) -> None:
     charts = book[1][SUMMARY_SHEET]._charts
     assert len(charts) == 3
