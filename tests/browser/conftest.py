@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import os
 import re
-import shutil
 import signal
 import subprocess
 import sys
@@ -23,6 +22,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from browsers import CHROMIUM, CHROMIUM_ARGS, require_chromium
 
 from smspartner_analytics.client.http import Client
 from smspartner_analytics.core.schema import TokenEntry
@@ -31,16 +31,6 @@ from smspartner_analytics.simulator.server import SandboxURL, sandbox
 from smspartner_analytics.store.db import Store
 
 ROOT = Path(__file__).resolve().parents[2]
-CHROMIUM = Path(os.environ.get("SMSPARTNER_CHROMIUM", "/usr/bin/chromium"))
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-dev-shm-usage",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 #: A key no other test uses, so finding it anywhere in the page means it leaked.
 FAKE_KEY = f"fake-key-{uuid.uuid4().hex}"
 RENTALS = 40
@@ -190,15 +180,9 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
 
 @pytest.fixture(scope="module")
 def browser() -> Iterator[Any]:
-    if not CHROMIUM.is_file() or shutil.which(str(CHROMIUM)) is None:
-        pytest.fail(
-            f"No browser at {CHROMIUM}: install Debian's chromium (apt-get install -y chromium) "
-            "or set SMSPARTNER_CHROMIUM to a Chromium executable."
-        )
-    try:
-        from playwright.sync_api import sync_playwright
-    except ImportError:
-        pytest.fail("Playwright is missing: pip install -e '.[dev,dashboard]'")
+    require_chromium()
+    from playwright.sync_api import sync_playwright
+
     with sync_playwright() as playwright:
         launched = playwright.chromium.launch(
             executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS

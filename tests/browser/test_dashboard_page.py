@@ -13,6 +13,8 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
+from browsers import require_chromium
+
 from smspartner_analytics.store.db import Store
 
 # ``server`` is a ``conftest.Server``, ``recorder`` a ``conftest.Recorder``.
@@ -153,6 +155,7 @@ def test_no_page_errors_no_key_and_no_outside_request(
 
 
 def test_ctrl_c_exits_130_and_leaves_no_process(server: Any) -> None:
+    require_chromium()  # the kernel below was started by the earlier tests' page
     children = server.children()
     assert children, "the page's kernel should be running under the server"
     server.process.send_signal(signal.SIGINT)
