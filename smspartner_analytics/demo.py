@@ -21,7 +21,7 @@ from smspartner_analytics.analysis import (
 )
 from smspartner_analytics.client.http import Client
 from smspartner_analytics.core.config import DEFAULT_REPORT_DIR
-from smspartner_analytics.core.numbers import count, money
+from smspartner_analytics.core.numbers import count, counted, money
 from smspartner_analytics.core.schema import TokenEntry
 from smspartner_analytics.fetch import FetchResult, fetch_statuses
 from smspartner_analytics.frames.dtypes import Frames
@@ -65,17 +65,19 @@ class DemoResult:
         quantity = int(rentals["quantity"].sum())
         retried = sum(1 for rec in self.fetch.records if rec.attempts > 1)
         lines = [
-            f"Fetched {self.fetch.total} rental tokens from the sandbox at {self.base_url} "
+            f"Fetched {counted(self.fetch.total, 'rental token')} from the sandbox at "
+            f"{self.base_url} "
             f"(no key, no network) in {self.seconds:.1f} s.",
             f"  {self.fetch.summary()}",
-            f"  {retried} requests needed retries after transient faults (5xx, 429, cut bodies).",
+            f"  {counted(retried, 'request')} needed retries after transient faults "
+            "(5xx, 429, cut bodies).",
             f"Rentals per status: {by_status}",
-            f"Spend: {money(total)} for {_count(quantity)} contacts ({by_cat})",
+            f"Spend: {money(total)} for {counted(quantity, 'contact')} ({by_cat})",
         ]
         lines.extend(self._shortfall_lines())
         if len(self.frames.errors):
             lines.append(f"Tokens without data: {len(self.frames.errors)} (see errors.csv)")
-        lines.append(f"Report: {len(self.files)} files in {self.out_dir}/")
+        lines.append(f"Report: {counted(len(self.files), 'file')} in {self.out_dir}/")
         charts = [p.name for p in self.files if p.suffix == ".png"]
         if charts:
             lines.append(f"  charts: {', '.join(charts)}")
@@ -95,9 +97,9 @@ class DemoResult:
         worst = short.sort_values("shortfall", ascending=False, kind="stable").head(3)
         names = rental_labels(self.frames.rentals)
         lines = [
-            f"Shortfalls: {_count(len(short))} (rental, locality) pairs short, in "
-            f"{_count(len(places))} distinct localities; {_count(places['shortfall'].sum())} "
-            "contacts short in all.",
+            f"Shortfalls: {counted(len(short), '(rental, locality) pair')} short, in "
+            f"{counted(len(places), 'distinct locality', 'distinct localities')}; "
+            f"{counted(float(places['shortfall'].sum()), 'contact')} short in all.",
             "Largest shortfalls of one rental in one locality:",
         ]
         lines.extend(

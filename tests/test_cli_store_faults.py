@@ -45,7 +45,7 @@ def test_report_of_a_store_on_a_read_only_mount(
         store = str(view / "s.sqlite")
         out = tmp_path / "out"
         assert main(["report", "--store", store, "--out", str(out)]) == EXIT_OK
-        assert "Report of 1 rental(s) and 1 error(s)" in capsys.readouterr().out
+        assert "Report of 1 rental and 1 error" in capsys.readouterr().out
         assert "spring" in (out / "rentals.csv").read_text(encoding="utf-8")
 
         monkeypatch.setenv("SMSPARTNER_API_KEY", "read-only-key")

@@ -291,6 +291,11 @@ def test_fetch_result_summary_line() -> None:
         "10 tokens: 7 asked, 3 skipped as final; 5 succeeded, 1 not found, "
         "0 API errors, 1 failed (run again to retry)."
     )
+    result = FetchResult(total=1, asked=1, api_errors=1, seconds=2.04)
+    assert result.summary() == (
+        "1 token: 1 asked, 0 skipped as final; 0 succeeded, 0 not found, 1 API error, 0 failed, "
+        "in 2.0 s."
+    )
     assert "records" not in repr(result)
 
 

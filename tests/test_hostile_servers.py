@@ -377,7 +377,7 @@ def test_persistent_failures_exit_7_in_the_cli_and_show_in_errors_csv(
     args = ["fetch", "t.txt", "--base-url", box, "--rate", "0", "--workers", "1", "--quiet"]
     assert [main(args) for _ in range(3)] == [EXIT_PARTIAL, EXIT_PARTIAL, EXIT_PERSISTENT]
     err = capsys.readouterr().err.splitlines()
-    assert err[-1].startswith("1 tokens failed the same way on 3 runs in a row")
+    assert err[-1].startswith("1 token failed the same way on 3 runs in a row")
     assert "--refresh" in err[-1]
     assert "errors.csv" in err[-1]
     assert main(args) == EXIT_PERSISTENT  # skipped, still reported

@@ -105,7 +105,7 @@ def test_every_count_agrees_on_a_success_without_location(
 
     out_dir = tmp_path / "report"
     assert main(["report", "--store", store, "--out", str(out_dir)]) == EXIT_OK
-    assert "Report of 3 rental(s) and 1 error(s)" in capsys.readouterr().out
+    assert "Report of 3 rentals and 1 error" in capsys.readouterr().out
 
     from smspartner_analytics.widgets import dashboard
 

@@ -234,7 +234,7 @@ def test_cli_report_writes_every_file(tmp_path: Path, capsys: pytest.CaptureFixt
     for name in (*CSV_FILES, *CHART_FILES):
         assert name in out
         assert (tmp_path / "rep" / name).is_file()
-    assert "1 rental(s) and 1 error(s)" in out
+    assert "1 rental and 1 error" in out
     rentals = pd.read_csv(tmp_path / "rep" / "rentals.csv", dtype=str)
     assert rentals["category_label"].tolist() == ["Cadres"]
     assert rentals["campaign"].tolist() == ["spring"]

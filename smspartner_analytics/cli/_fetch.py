@@ -37,6 +37,7 @@ if TYPE_CHECKING:
 
 from smspartner_analytics.cli._common import Parents, Subparsers, int_between, number_between
 from smspartner_analytics.core.config import DEFAULT_RATE, DEFAULT_WORKERS
+from smspartner_analytics.core.numbers import counted
 
 __all__ = ["MAX_RATE", "MAX_WORKERS", "MIN_RATE", "register", "run"]
 
@@ -172,7 +173,7 @@ def run(args: argparse.Namespace) -> int:
     except FetchInterrupted as stop:
         print(stop.result.summary())
         print(
-            f"Interrupted: {stop.result.asked} answers are saved in {stop.result.store_path}; "
+            f"Interrupted: {_saved(stop.result.asked)} in {stop.result.store_path}; "
             "run the same command again to fetch the rest.",
             file=sys.stderr,
         )
@@ -195,7 +196,8 @@ def run(args: argparse.Namespace) -> int:
         return EXIT_ERROR
     if result.failed:
         print(
-            f"{result.failed} tokens got no answer after retries: run the same command again "
+            f"{counted(result.failed, 'token')} got no answer after retries: run the same "
+            "command again "
             "to ask them (final answers are not asked again).",
             file=sys.stderr,
         )
@@ -203,7 +205,8 @@ def run(args: argparse.Namespace) -> int:
         return EXIT_PARTIAL
     if result.persistent:
         print(
-            f"{result.persistent} tokens failed the same way on {PERSISTENT_RUNS} runs in a row: "
+            f"{counted(result.persistent, 'token')} failed the same way on {PERSISTENT_RUNS} runs "
+            "in a row: "
             "running again will not help, so they are no longer asked (see errors.csv, column "
             "persistent); --refresh asks them again.",
             file=sys.stderr,
@@ -281,6 +284,11 @@ def _run_watch(args: argparse.Namespace, entries: list[TokenEntry]) -> int:
         )
         return EXIT_AUTH
     return EXIT_PENDING if result.stopped == "max_duration" else EXIT_OK
+
+
+def _saved(answers: int) -> str:
+    """``"1 answer is saved"``, ``"12 answers are saved"``."""
+    return f"{counted(answers, 'answer')} {'is' if answers == 1 else 'are'} saved"
 
 
 def _leave_if_requests_hang(grace: float = 0.25) -> None:

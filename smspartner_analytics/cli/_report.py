@@ -10,7 +10,7 @@ import warnings
 from smspartner_analytics.cli._common import Parents, Subparsers
 from smspartner_analytics.core.config import DEFAULT_REPORT_DIR, resolve_store_path
 from smspartner_analytics.core.errors import StoreError
-from smspartner_analytics.core.numbers import LOCALES
+from smspartner_analytics.core.numbers import LOCALES, counted
 
 __all__ = ["register", "run"]
 
@@ -105,7 +105,7 @@ def run(args: argparse.Namespace) -> int:
     for file in written:
         print(file)
     print(
-        f"Report of {len(frames.rentals)} rental(s) and {len(frames.errors)} error(s): "
-        f"{len(written)} files in {args.out}"
+        f"Report of {counted(len(frames.rentals), 'rental')} and "
+        f"{counted(len(frames.errors), 'error')}: {counted(len(written), 'file')} in {args.out}"
     )
     return 0

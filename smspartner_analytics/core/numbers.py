@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from typing import Final, Literal
 
-__all__ = ["LOCALES", "Locale", "check_locale", "count", "money", "percent"]
+__all__ = ["LOCALES", "Locale", "check_locale", "count", "counted", "money", "percent"]
 
 Locale = Literal["en", "fr"]
 LOCALES: Final[tuple[Locale, ...]] = ("en", "fr")
@@ -48,6 +48,13 @@ def count(value: float, *, locale: Locale = "en") -> str:
     """``1234`` → ``"1,234"`` (``en``) or ``"1 234"`` (``fr``); rounded to a whole number."""
     sign = "-" if value < 0 else ""
     return sign + _grouped(round(value), 0, locale)
+
+
+def counted(value: float, noun: str, plural: str | None = None, *, locale: Locale = "en") -> str:
+    """``counted(1, "token")`` → ``"1 token"``, ``counted(1234, "token")`` → ``"1,234 tokens"``;
+    ``plural`` for nouns not made with an ``s`` (``"locality", "localities"``)."""
+    many = plural if plural is not None else f"{noun}s"
+    return f"{count(value, locale=locale)} {noun if round(value) == 1 else many}"
 
 
 def percent(ratio: float, *, decimals: int = 1, locale: Locale = "en") -> str:

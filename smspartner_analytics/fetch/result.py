@@ -10,6 +10,7 @@ from urllib.parse import urlsplit
 
 from smspartner_analytics.core.config import DEFAULT_BASE_URL, ENV_API_KEY, ENV_BASE_URL
 from smspartner_analytics.core.errors import StoreFullError
+from smspartner_analytics.core.numbers import counted
 from smspartner_analytics.core.schema import AnswerRecord, Outcome, is_rental
 from smspartner_analytics.fetch.outcomes import PERSISTENT_RUNS, RETRYABLE_OUTCOMES
 
@@ -34,7 +35,8 @@ class FetchResult:
     whose failure repeated identically on ``PERSISTENT_RUNS`` runs in a row (marked this run or
     skipped for it; a rerun will not help, a refresh asks them) · ``not_asked``: left out
     because the batch stopped early · ``stopped``: the one-line reason when it stopped early
-    (TLS failure, wrong base URL), else None.
+    (TLS failure, wrong base URL), else None · ``seconds``: how long the batch took (None
+    until it ran).
     """
 
     total: int = 0
@@ -50,6 +52,7 @@ class FetchResult:
     interrupted: bool = False
     disk_full: bool = False
     stopped: str | None = None
+    seconds: float | None = None
     store_path: Path | None = None
     records: list[AnswerRecord] = field(default_factory=list, repr=False)
 
@@ -89,14 +92,14 @@ class FetchResult:
         kinds = Counter(r.reason or r.outcome for r in failures)
         kind, count = kinds.most_common(1)[0]
         example = next(r.token for r in failures if (r.reason or r.outcome) == kind)
-        return f"{kind} ({count} of {len(failures)} tokens, e.g. {example!r})"
+        return f"{kind} ({count} of {counted(len(failures), 'token')}, e.g. {example!r})"
 
     def summary(self) -> str:
-        """One line: what was asked and what came back."""
+        """One line: what was asked, what came back and how long it took."""
         line = (
-            f"{self.total} tokens: {self.asked} asked, {self.skipped} skipped as final; "
-            f"{self.succeeded} succeeded, {self.not_found} not found, "
-            f"{self.api_errors} API errors, {self.failed} failed"
+            f"{counted(self.total, 'token')}: {self.asked} asked, {self.skipped} skipped as "
+            f"final; {self.succeeded} succeeded, {self.not_found} not found, "
+            f"{counted(self.api_errors, 'API error')}, {self.failed} failed"
         )
         if self.failed and not self.stopped:
             line += " (run again to retry)"
@@ -107,6 +110,8 @@ class FetchResult:
             )
         if self.not_asked:
             line += f", {self.not_asked} not asked"
+        if self.seconds is not None:
+            line += f", in {self.seconds:.1f} s"
         if self.auth_failed:
             line += " [API key refused]"
         elif self.stopped:
@@ -135,7 +140,8 @@ class FetchDiskFull(StoreFullError):
 
     def __init__(self, result: FetchResult) -> None:
         super().__init__(
-            f"Disk full while saving answers: {result.asked} answers of this run are saved in "
+            f"Disk full while saving answers: {counted(result.asked, 'answer')} of this run "
+            f"{'is' if result.asked == 1 else 'are'} saved in "
             f"{result.store_path}; free some space and run the same command again."
         )
         self.result = result
@@ -146,7 +152,7 @@ def auth_message(result: FetchResult) -> str:
     return (
         f"The API refused the API key (missing or wrong): set {ENV_API_KEY} in the environment "
         f"or in a .env file (working folder or a parent), then run again. The batch stopped after "
-        f"{result.asked} requests; answers so far are saved in {result.store_path}."
+        f"{counted(result.asked, 'request')}; answers so far are saved in {result.store_path}."
     )
 
 

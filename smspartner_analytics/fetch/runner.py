@@ -5,6 +5,7 @@ The package docstring (``smspartner_analytics.fetch``) says what a fetch promise
 
 from __future__ import annotations
 
+import time
 import warnings
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
@@ -13,6 +14,7 @@ from typing import TYPE_CHECKING, Literal
 
 from smspartner_analytics.core.config import DEFAULT_RATE, DEFAULT_WORKERS, resolve_store_path
 from smspartner_analytics.core.errors import AuthenticationError, BatchStoppedError, RequestError
+from smspartner_analytics.core.numbers import counted
 from smspartner_analytics.core.schema import TokenEntry
 from smspartner_analytics.fetch.batch import Batch
 from smspartner_analytics.fetch.result import (
@@ -73,7 +75,11 @@ def fetch_statuses(
         if final:
             result.persistent = len(db.persistent_tokens() & {e.token for e in entries})
         result.store_path = db.path
-        first_error = Batch(api, db, result, workers, progress).run(todo)
+        started = time.monotonic()
+        try:
+            first_error = Batch(api, db, result, workers, progress).run(todo)
+        finally:
+            result.seconds = time.monotonic() - started
     return _finish(result, first_error, errors)
 
 
@@ -132,8 +138,9 @@ def _finish(result: FetchResult, first_error: RequestError | None, errors: str) 
         raise first_error
     if errors == "warn" and problems:
         warnings.warn(
-            f"{problems} of {result.asked} tokens got no data: {result.not_found} not found, "
-            f"{result.api_errors} API errors, {result.failed} failed (run again to retry). "
+            f"{problems} of {counted(result.asked, 'token')} got no data: {result.not_found} "
+            f"not found, {counted(result.api_errors, 'API error')}, {result.failed} failed "
+            "(run again to retry). "
             "See FetchResult.records or the 'errors' frame.",
             UserWarning,
             stacklevel=3,
