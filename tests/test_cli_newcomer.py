@@ -3,6 +3,7 @@ reads right, counts in words, a sandbox started in the background that must stop
 
 from __future__ import annotations
 
+import ast
 import json
 import os
 import re
@@ -194,3 +195,18 @@ def test_fetch_watch_started_in_the_background_stops_on_sigint(tmp_path: Path) -
                 proc.communicate()
     assert proc.returncode == EXIT_INTERRUPTED
     assert "Traceback" not in err
+
+
+def test_notebook_04_writes_its_report_where_git_ignores_it() -> None:
+    root = Path(__file__).resolve().parent.parent
+    if not (root / ".git").exists():  # pragma: no cover - a source tarball, not a checkout
+        pytest.skip("not a git checkout")
+    notebook = json.loads((root / "notebooks" / "04-dashboard.ipynb").read_text("utf-8"))
+    lines = [line for cell in notebook["cells"] for line in cell["source"]]
+    (assignment,) = [line for line in lines if line.startswith("REPORT_DIR =")]
+    report_dir = ast.literal_eval(assignment.split("=", 1)[1].split("#", 1)[0].strip())
+    written = os.path.normpath(Path("notebooks") / report_dir / "rentals.csv")
+    ignored = subprocess.run(
+        ["git", "-C", str(root), "check-ignore", "-q", "--no-index", written], check=False
+    )
+    assert ignored.returncode == 0, f"{written} would show up in git status"
