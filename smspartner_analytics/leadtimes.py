@@ -20,7 +20,6 @@ one, has no bounds for that transition (missing, never guessed).
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from typing import Any, Final
 
 import numpy as np
@@ -73,56 +72,79 @@ def lead_times(history: pd.DataFrame) -> pd.DataFrame:
             f"missing: {', '.join(sorted(missing))}."
         )
     seen = history[(history["outcome"] == Outcome.OK) & history["status"].isin(_SEEN)]
-    seen = seen.sort_values(["token", "fetched_at"], kind="stable")
-    rows = [_one_rental(str(token), group) for token, group in seen.groupby("token", sort=False)]
-    return _table(rows)
-
-
-def _one_rental(token: str, group: pd.DataFrame) -> dict[str, Any]:
-    times = group["fetched_at"].tolist()
-    statuses = [str(s) for s in group["status"].tolist()]
-    row: dict[str, Any] = {"token": token, "status": statuses[-1], "answers": len(statuses)}
+    seen = seen[seen["token"].notna()].sort_values(["token", "fetched_at"], kind="stable")
+    # one pass over sorted arrays: rows of a rental are contiguous, in time order
+    tokens = seen["token"].to_numpy(dtype=object)
+    n = len(tokens)
+    new_group = np.ones(n, dtype=bool)
+    if n:
+        new_group[1:] = tokens[1:] != tokens[:-1]
+    group = np.cumsum(new_group) - 1
+    starts = np.flatnonzero(new_group)
+    ends = np.append(starts[1:], n)[: len(starts)] - 1
+    times = seen["fetched_at"].astype(TIMESTAMP).array.asi8
+    labels = np.asarray(STATUS_DTYPE.categories, dtype=object)
+    codes = np.asarray(seen["status"].cat.codes.to_numpy(), dtype=np.int64)
+    data: dict[str, Any] = {
+        "token": pd.array(tokens[starts], dtype=TEXT),
+        "status": pd.Categorical(labels[codes[ends]], dtype=STATUS_DTYPE),
+        "answers": pd.array(ends - starts + 1, dtype="Int64"),
+    }
     for status in _SEEN:
-        row[f"first_seen_{status}"] = next(
-            (t for t, s in zip(times, statuses, strict=True) if s == status), pd.NaT
-        )
+        first = _first_per_group(group, codes == _code(status), len(starts))
+        data[f"first_seen_{status}"] = _at(times, first, TIMESTAMP)
+    positions = np.arange(n)
     for name, (start_in, end_in) in TRANSITIONS.items():
-        low, high = _bounds(times, statuses, start_in, end_in)
-        row[f"{name}_low"], row[f"{name}_high"] = low, high
-        row[f"{name}_resolution"] = high - low
-    return row
-
-
-def _bounds(
-    times: Sequence[pd.Timestamp], statuses: Sequence[str], start_in: frozenset[str],
-    end_in: frozenset[str],
-) -> tuple[Any, Any]:  # fmt: skip
-    """(lower, upper) bound of the time from the first answer in ``start_in`` to ``end_in``."""
-    start = next((i for i, s in enumerate(statuses) if s in start_in), None)
-    if start is None:
-        return pd.NaT, pd.NaT
-    end = next((i for i in range(start + 1, len(statuses)) if statuses[i] in end_in), None)
-    if end is None:
-        return pd.NaT, pd.NaT
-    last_before = max(i for i in range(start, end) if statuses[i] in start_in)
-    return times[last_before] - times[start], times[end] - times[start]
-
-
-def _table(rows: list[dict[str, Any]]) -> pd.DataFrame:
-    data: dict[str, Any] = {}
-    for column in LEAD_TIME_COLUMNS:
-        values: list[Any] = [row[column] for row in rows]
-        if column == "token":
-            data[column] = pd.array(values, dtype=TEXT)
-        elif column == "status":
-            data[column] = pd.Categorical(values, dtype=STATUS_DTYPE)
-        elif column == "answers":
-            data[column] = pd.array(values, dtype="Int64")
-        elif column.startswith("first_seen_"):
-            data[column] = pd.Series(pd.to_datetime(values, utc=True), dtype=TIMESTAMP).array
-        else:
-            data[column] = pd.Series(pd.to_timedelta(values), dtype=_TIMEDELTA).array
+        in_start = np.isin(codes, [_code(s) for s in start_in])
+        in_end = np.isin(codes, [_code(s) for s in end_in])
+        start = _first_per_group(group, in_start, len(starts))
+        start_row = start[group] if n else start
+        # first answer in the new status after the start
+        end = _first_per_group(
+            group, in_end & (start_row >= 0) & (positions > start_row), len(starts)
+        )
+        end_row = end[group] if n else end
+        # last answer in the old status before that one
+        last = _last_per_group(
+            group, in_start & (end_row >= 0) & (positions < end_row), len(starts)
+        )
+        has = end >= 0
+        low = np.where(has, times[last] - times[start], np.iinfo(np.int64).min)
+        high = np.where(has, times[end] - times[start], np.iinfo(np.int64).min)
+        resolution = np.where(has, high - low, np.iinfo(np.int64).min)
+        for bound, values in zip(_BOUNDS, (low, high, resolution), strict=True):
+            data[f"{name}_{bound}"] = pd.array(values.view(_TIMEDELTA))
     return pd.DataFrame(data, columns=list(LEAD_TIME_COLUMNS))
+
+
+def _code(status: str) -> int:
+    return list(STATUS_DTYPE.categories).index(status)
+
+
+def _first_per_group(group: np.ndarray, mask: np.ndarray, groups: int) -> np.ndarray:
+    """Position of the first ``mask`` row of each group (-1 where none); ``group`` is sorted."""
+    out = np.full(groups, -1, dtype=np.int64)
+    where = np.flatnonzero(mask)
+    owners = group[where]
+    first = np.flatnonzero(np.diff(owners, prepend=-1))  # where a new group starts
+    out[owners[first]] = where[first]
+    return out
+
+
+def _last_per_group(group: np.ndarray, mask: np.ndarray, groups: int) -> np.ndarray:
+    """Position of the last ``mask`` row of each group (-1 where none); ``group`` is sorted."""
+    out = np.full(groups, -1, dtype=np.int64)
+    where = np.flatnonzero(mask)
+    owners = group[where]
+    last = np.flatnonzero(np.diff(owners, append=groups))  # where a group ends
+    out[owners[last]] = where[last]
+    return out
+
+
+def _at(times: np.ndarray, rows: np.ndarray, dtype: Any) -> Any:
+    """``times[rows]`` as a ``dtype`` array, missing where ``rows`` is -1."""
+    values = np.where(rows >= 0, times[rows] if len(times) else rows, np.iinfo(np.int64).min)
+    return pd.Series(values.view("datetime64[ns]")).dt.tz_localize("UTC").astype(dtype).array
 
 
 def lead_times_in_seconds(table: pd.DataFrame) -> pd.DataFrame:
