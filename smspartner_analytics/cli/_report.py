@@ -1,5 +1,5 @@
 """`smspartner-analytics report [--store PATH] [--out DIR] [--excel] [--labels CSV] [--locale fr]
-[--xlsx] [--html] [--no-csv] [--timezone ZONE]`."""
+[--xlsx] [--html] [--no-csv] [--timezone ZONE] [--rebuild-cache]`."""
 
 from __future__ import annotations
 
@@ -69,7 +69,14 @@ def register(sub: Subparsers, parents: Parents) -> None:
         metavar="ZONE",
         help="zone of the times in --xlsx and --html, e.g. Europe/Paris (default: this computer's)",
     )
-
+    p.add_argument(
+        "--rebuild-cache",
+        action="store_true",
+        help=(
+            "recreate the frames cache (the folder STORE.frames/ beside the store) from the "
+            "stored answers before the report, when you suspect it is stale or damaged"
+        ),
+    )
     p.set_defaults(run=run)
 
 
@@ -90,7 +97,7 @@ def run(args: argparse.Namespace) -> int:
         labels = load_labels(args.labels) if args.labels else None
     for warning in caught:
         print(f"Warning: {warning.message}", file=sys.stderr)
-    frames = load_frames(path, labels=labels)
+    frames = load_frames(path, labels=labels, rebuild=args.rebuild_cache)
     written = write_report(
         frames,
         args.out,
