@@ -87,7 +87,9 @@ def _papermill(cwd: Path, out_dir: Path, parameters: Mapping[str, Any]) -> dict[
     """Run every notebook (with the chart check appended) in a kernel; return their outputs.
 
     Two at a time: a kernel spends much of its run starting up and importing, so two overlap
-    well on two cores. Each thread closes the event loop Jupyter's client opened in it."""
+    well on two cores. Each kernel starts in ``cwd`` without this process changing folder (a
+    process-wide chdir raced between the threads, and a kernel could miss the project's .env).
+    Each thread closes the event loop Jupyter's client opened in it."""
     papermill = pytest.importorskip("papermill")
     nbformat = pytest.importorskip("nbformat")
     out_dir.mkdir(parents=True, exist_ok=True)
@@ -103,7 +105,9 @@ def _papermill(cwd: Path, out_dir: Path, parameters: Mapping[str, Any]) -> dict[
                 str(out_dir / path.name),
                 parameters=dict(parameters),
                 kernel_name="python3",
-                cwd=str(cwd),
+                # the kernel's own working folder, as Jupyter starts it; papermill's cwd= would
+                # chdir this whole process, which races between the two threads
+                resources={"metadata": {"path": str(cwd)}},
                 progress_bar=False,
                 execution_timeout=CELL_TIMEOUT,
             )
