@@ -255,7 +255,9 @@ def test_rate_limit_holds_on_the_server_side(sandbox_url: SandboxURL, fake_key: 
         list(pool.map(c.get_status, server.tokens[:16] * 2))
     times = server.request_times()
     assert len(times) == 32
-    assert busiest_window(times) <= 20 + 1
+    # rate + burst, plus one: a request released just before a window can reach the server late
+    # (thread scheduling on a busy machine); without the limiter all 32 arrive within one window
+    assert busiest_window(times) <= 20 + 1 + 1
 
 
 def test_requests_in_flight_never_exceed_workers(fake_key: str) -> None:
