@@ -12,8 +12,10 @@ from __future__ import annotations
 
 import heapq
 import threading
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from datetime import UTC, datetime
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 from hypothesis import strategies as st
@@ -29,6 +31,7 @@ __all__ = [
     "VirtualClock",
     "busiest_window",
     "rental_answer",
+    "serve_on_loopback",
 ]
 
 #: When test answers were fetched.
@@ -177,3 +180,17 @@ class VirtualClock:
             heapq.heappop(self._wakeups)
             self._running += 1
         self._cond.notify_all()
+
+
+@contextmanager
+def serve_on_loopback(handler: type[BaseHTTPRequestHandler]) -> Iterator[str]:
+    """A small purpose-built HTTP server on 127.0.0.1 (a free port), in a thread; yields its
+    root URL (``http://127.0.0.1:PORT``) and shuts it down on exit."""
+    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}"
+    finally:
+        server.shutdown()
+        server.server_close()

@@ -159,6 +159,19 @@ def _read_until(proc: subprocess.Popen[str], needle: str) -> str:
     return seen
 
 
+def _interrupt_after(proc: subprocess.Popen[str], needle: str) -> str:
+    """Send SIGINT once ``needle`` is printed; return stderr (the process is never left behind)."""
+    try:
+        _read_until(proc, needle)
+        proc.send_signal(signal.SIGINT)
+        _, err = proc.communicate(timeout=20)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.communicate()
+    return err
+
+
 def _env() -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("SMSPARTNER_")}
     env["SMSPARTNER_API_KEY"] = "background-key"
@@ -167,14 +180,7 @@ def _env() -> dict[str, str]:
 
 def test_sandbox_started_in_the_background_stops_on_sigint(tmp_path: Path) -> None:
     proc = _start(["sandbox", "--rentals", "3"], tmp_path, _env())
-    try:
-        _read_until(proc, "Ctrl-C")
-        proc.send_signal(signal.SIGINT)
-        _, err = proc.communicate(timeout=20)
-    finally:
-        if proc.poll() is None:
-            proc.kill()
-            proc.communicate()
+    err = _interrupt_after(proc, "Ctrl-C")
     assert proc.returncode == 0
     assert "Sandbox stopped" in err
     assert "Traceback" not in err
@@ -185,14 +191,7 @@ def test_fetch_watch_started_in_the_background_stops_on_sigint(tmp_path: Path) -
         url.server.write_tokens_csv(tmp_path / "t.csv")
         args = ["fetch", "t.csv", "--watch", "--every", "10s", "--base-url", url, "--quiet"]
         proc = _start(args, tmp_path, _env())
-        try:
-            _read_until(proc, "round 1")
-            proc.send_signal(signal.SIGINT)
-            _, err = proc.communicate(timeout=20)
-        finally:
-            if proc.poll() is None:
-                proc.kill()
-                proc.communicate()
+        err = _interrupt_after(proc, "round 1")
     assert proc.returncode == EXIT_INTERRUPTED
     assert "Traceback" not in err
 

@@ -5,13 +5,13 @@ and the dashboard all count the same tokens. A small server on 127.0.0.1 answers
 from __future__ import annotations
 
 import json
-import threading
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
+from helpers import serve_on_loopback
 
 from smspartner_analytics.analysis import status_summary
 from smspartner_analytics.cli import EXIT_OK, main
@@ -60,14 +60,8 @@ class _Handler(BaseHTTPRequestHandler):
 
 @pytest.fixture
 def api() -> Iterator[str]:
-    server = ThreadingHTTPServer(("127.0.0.1", 0), _Handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}"
-    finally:
-        server.shutdown()
-        server.server_close()
+    with serve_on_loopback(_Handler) as root:
+        yield f"{root}"
 
 
 def test_is_rental_is_a_success_answer() -> None:
