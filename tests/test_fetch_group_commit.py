@@ -8,6 +8,7 @@ read-only connection to the store must already see it. Also: groups really hold 
 
 from __future__ import annotations
 
+import signal
 import sqlite3
 from pathlib import Path
 
@@ -90,3 +91,30 @@ def test_a_stop_commits_what_was_received(tmp_path: Path) -> None:
         batch.run(tokens)
         assert result.asked == store.count_answers() == 0
         assert result.not_asked == len(tokens)
+
+
+class _CtrlCInCommit(Store):
+    """Ctrl-C reaches the process while the writer is inside its first commit."""
+
+    interrupted = False
+
+    def record_many(self, records: object) -> int:
+        if not self.interrupted:
+            self.interrupted = True
+            signal.raise_signal(signal.SIGINT)  # delivered in this, the main, thread
+        return super().record_many(records)  # type: ignore[arg-type]
+
+
+def test_ctrl_c_during_a_commit_loses_no_answer(tmp_path: Path) -> None:
+    """Every answer the server gave is saved and counted; the batch says it was interrupted."""
+    path = tmp_path / "s.sqlite"
+    with sandbox(rentals=80, seed=6, latency_ms=20) as url, _CtrlCInCommit(path) as store:
+        tokens = url.server.tokens
+        store.add_tokens(TokenEntry(t, {}) for t in tokens)
+        result = _Watched(path)
+        Batch(_client(url, 4), store, result, workers=4, progress=False).run(tokens)
+        assert result.interrupted
+        assert 0 < store.count_answers() < len(tokens)  # stopped mid-run
+        assert store.count_answers() == url.server.request_count() == result.asked
+        assert result.unseen == []
+    assert signal.getsignal(signal.SIGINT) is signal.default_int_handler  # handler given back

@@ -7,6 +7,9 @@ transaction every ``GROUP_ANSWERS`` answers or ``GROUP_SECONDS``, whichever come
 (``Store.record_many``), and only then counts the answers (summary, progress bar): an answer
 counted as saved is committed. A kill loses at most the answers of the group being gathered and
 the requests in flight, never a counted one; Ctrl-C and every stop commit what was received.
+In the main thread the first Ctrl-C only sets the stop flag (a ``KeyboardInterrupt`` raised in the
+middle of a commit, or between taking an answer off the queue and keeping it, lost that answer);
+a second Ctrl-C raises as usual.
 
 Stops (no new request is sent; the requests in flight get ``DRAIN_SECONDS`` to be recorded):
 the API refused the key (codes 1/10); a TLS failure (the same for every token: at once); the
@@ -18,9 +21,12 @@ the API, failures stay per token.
 from __future__ import annotations
 
 import queue
+import signal
 import threading
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
+from types import FrameType
 from typing import TYPE_CHECKING, Any, Final
 
 from smspartner_analytics.core.errors import RequestError, StoreError, StoreFullError
@@ -166,18 +172,42 @@ class Batch:
         for worker in workers:
             worker.start()
         try:
-            self._write(len(workers))
-        except KeyboardInterrupt:
-            self.result.interrupted = True
+            with self._ctrl_c_stops():
+                try:
+                    self._write(len(workers))
+                except KeyboardInterrupt:  # a second Ctrl-C, or outside the main thread
+                    self.result.interrupted = True
+                finally:
+                    self.stop.set()
+                    self._drain()
         finally:
-            self.stop.set()
-            self._drain()
             self.bar.close()
         self.result.disk_full = self.disk_full.is_set()
         self.result.not_asked = len(todo) - self.result.asked
         if self._wrong_place is not None and self.result.stopped is not None:
             self.result.stopped = self._wrong_place_message(self._wrong_place)  # final "asked"
         return self.first_error
+
+    @contextmanager
+    def _ctrl_c_stops(self) -> Iterator[None]:
+        """While the batch runs in the main thread, the first Ctrl-C sets ``stop`` (the writer
+        then commits what it holds and drains the requests in flight); the handler in place
+        before comes back at once, so a second Ctrl-C raises ``KeyboardInterrupt``."""
+        previous = signal.getsignal(signal.SIGINT)
+        if threading.current_thread() is not threading.main_thread() or not callable(previous):
+            yield  # another thread, or SIGINT ignored / set outside Python: leave it alone
+            return
+
+        def on_ctrl_c(signum: int, frame: FrameType | None) -> None:
+            self.result.interrupted = True
+            self.stop.set()
+            signal.signal(signal.SIGINT, previous)
+
+        signal.signal(signal.SIGINT, on_ctrl_c)
+        try:
+            yield
+        finally:
+            signal.signal(signal.SIGINT, previous)
 
     def _write(self, alive: int) -> None:
         """The writer: gather answers from the queue, commit them in groups, count them."""
