@@ -4,7 +4,7 @@
 (``rate=R``) and ask the sandbox (no latency) for as many tokens as R x DURATION. The sandbox
 records when each request arrived: the achieved rate is (requests - 1) / (last - first arrival),
 and the busiest one-second window is compared with the promise ``R + burst``
-(docs/reliability.md, Network: rate limit). Nothing is asserted; ratios are printed.
+(docs/promises.md, Network: rate limit). Nothing is asserted; ratios are printed.
 
     SMSPARTNER_BENCH_QUICK=1: 1 s per rate instead of 3 s.
 """

@@ -1,4 +1,4 @@
-"""Crash and resume of ``smspartner-analytics fetch`` as a real process (docs/reliability.md).
+"""Crash and resume of ``smspartner-analytics fetch`` as a real process (docs/promises.md).
 
 One store goes through a run killed with SIGKILL early, a run stopped with Ctrl-C (SIGINT), a run
 killed with SIGKILL late, and a final run to completion. After each stop: ``PRAGMA

@@ -14,7 +14,7 @@ ROOT = Path(__file__).resolve().parents[1]
 TEXT_SUFFIXES = {".py", ".md", ".toml", ".ipynb", ".txt", ".cfg", ".sh", ""}
 #: a path outside the repository
 OUTSIDE = re.compile(r"\.\./shared|shared/docs|/work/")
-#: a Markdown file cited by name (``reliability.md``, ``docs/reliability.md``)
+#: a Markdown file cited by name (``notes.md``, ``docs/promises.md``)
 CITED_MD = re.compile(r"(?<![\w/.-])((?:[\w.-]+/)*[\w-]+\.md)\b")
 #: a file of the repository cited by its path
 CITED_PATH = re.compile(

@@ -1,4 +1,4 @@
-"""Fuzzing the parsing boundary (docs/reliability.md, bad answers): arbitrary bodies over real HTTP.
+"""Fuzzing the parsing boundary (docs/promises.md, bad answers): arbitrary bodies over real HTTP.
 
 A small HTTP server of our own (a thread on 127.0.0.1) answers each token with a response drawn by
 hypothesis: any status the client may meet, JSON of any shape (wrong types, deep nesting, huge

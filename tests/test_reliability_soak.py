@@ -1,4 +1,4 @@
-"""Fault soak (docs/reliability.md, Network and Data): 2,000+ tokens through ``fetch_statuses``.
+"""Fault soak (docs/promises.md, Network and Data): 2,000+ tokens through ``fetch_statuses``.
 
 The sandbox answers ordinary tokens with random transient faults (5xx, 429 with Retry-After 0 or
 1, HTML 502 pages, truncated bodies) and serves explicit fault tokens (slow answers, HTML on 200,

@@ -1,4 +1,4 @@
-"""Secrets (docs/reliability.md): a unique fake key through every failure path, then a byte scan.
+"""Secrets (docs/promises.md): a unique fake key through every failure path, then a byte scan.
 
 ``test_the_key_appears_nowhere_on_any_failure_path`` uses a key with URL-reserved characters
 (``+ / = & %``), so that a server echoing the request shows it raw, percent-encoded (``quote`` and
@@ -249,7 +249,7 @@ def test_the_key_appears_nowhere_on_any_failure_path(
     assert hay.leaks(key, tail) == []  # nothing left after the "&" either
 
 
-# -- repository hygiene (docs/reliability.md, Secrets) -----------------------------------------
+# -- repository hygiene (docs/promises.md, Secrets) -----------------------------------------
 
 
 def _git(repo: Path, *args: str) -> None:

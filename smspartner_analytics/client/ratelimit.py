@@ -1,4 +1,4 @@
-"""A thread-safe token bucket shared by all workers of a ``Client`` (docs/reliability.md).
+"""A thread-safe token bucket shared by all workers of a ``Client`` (docs/promises.md).
 
 ``RateLimiter(rate, burst=1)``: at most ``burst + rate * T`` acquisitions in any window of ``T``
 seconds. ``burst`` defaults to 1, so requests are spaced ``1/rate`` apart and a one-second window
