@@ -171,14 +171,11 @@ def run(args: argparse.Namespace) -> int:
                 errors="ignore",
             )
     except FetchInterrupted as stop:
-        print(stop.result.summary())
-        print(
-            f"Interrupted: {_saved(stop.result.asked)} in {stop.result.store_path}; "
+        return _interrupted(
+            stop.result.summary(),
+            f"{_saved(stop.result.asked)} in {stop.result.store_path}; "
             "run the same command again to fetch the rest.",
-            file=sys.stderr,
         )
-        _leave_if_requests_hang()
-        return EXIT_INTERRUPTED
     except FetchDiskFull as full:
         print(full.result.summary())
         print(f"Store: {full.result.store_path}")
@@ -263,14 +260,11 @@ def _run_watch(args: argparse.Namespace, entries: list[TokenEntry]) -> int:
                 on_round=lambda done: print(done.line(), flush=True),
             )
     except WatchInterrupted as stop:
-        print(stop.result.summary())
-        print(
-            f"Interrupted: every answer so far is saved in {stop.result.store_path}; run the "
+        return _interrupted(
+            stop.result.summary(),
+            f"every answer so far is saved in {stop.result.store_path}; run the "
             "same command again to go on watching.",
-            file=sys.stderr,
         )
-        _leave_if_requests_hang()
-        return EXIT_INTERRUPTED
     except FetchDiskFull as full:
         print(f"StoreFullError: {full}", file=sys.stderr)
         return EXIT_DISK_FULL
@@ -289,6 +283,14 @@ def _run_watch(args: argparse.Namespace, entries: list[TokenEntry]) -> int:
 def _saved(answers: int) -> str:
     """``"1 answer is saved"``, ``"12 answers are saved"``."""
     return f"{counted(answers, 'answer')} {'is' if answers == 1 else 'are'} saved"
+
+
+def _interrupted(summary: str, saved: str) -> int:
+    """After Ctrl-C: the summary on stdout, what is saved on stderr, exit 130 at once."""
+    print(summary)
+    print(f"Interrupted: {saved}", file=sys.stderr)
+    _leave_if_requests_hang()
+    return EXIT_INTERRUPTED
 
 
 def _leave_if_requests_hang(grace: float = 0.25) -> None:
