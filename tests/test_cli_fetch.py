@@ -88,8 +88,7 @@ def test_missing_key_exits_4_before_creating_the_store(
     (tmp_path / "t.txt").write_text("abc\n", encoding="utf-8")
     assert fetch(box, "t.txt") == EXIT_AUTH
     err = capsys.readouterr().err
-    assert err.startswith("MissingAPIKeyError: ")
-    assert "SMSPARTNER_API_KEY" in err
+    assert err.startswith("error: No SMS Partner API key: set the SMSPARTNER_API_KEY")
     assert len(err.strip().splitlines()) == 1
     assert not (tmp_path / "smspartner.sqlite").exists()
 
@@ -114,7 +113,7 @@ def test_refused_key_exits_4_with_one_line(
         assert url.server.request_count() <= 2
     out, err = capsys.readouterr()
     assert "[API key refused]" in out
-    assert err.startswith("AuthenticationError: The API refused the API key")
+    assert err.startswith("error: The API refused the API key")
     assert len(err.strip().splitlines()) == 1
     assert KEY not in out + err
 
@@ -124,7 +123,7 @@ def test_bad_input_exits_2(
     box: SandboxURL, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     assert fetch(box, "missing.txt") == 2
-    assert capsys.readouterr().err.startswith("InputError: No tokens file at missing.txt")
+    assert capsys.readouterr().err.startswith("error: No tokens file at missing.txt")
     (tmp_path / "t.csv").write_text("rental,campaign\nabc,x\n", encoding="utf-8")
     assert fetch(box, "t.csv") == 2
     assert "no 'token' column" in capsys.readouterr().err
@@ -141,7 +140,7 @@ def test_duplicates_warned_in_one_plain_line(
     assert fetch(box, "t.txt") == EXIT_OK
     err = capsys.readouterr().err
     assert err.splitlines() == [
-        "Warning: 1 duplicate token was dropped: each token is asked once, with the metadata "
+        "warning: 1 duplicate token was dropped: each token is asked once, with the metadata "
         "of its first line."
     ]
     assert box.server.request_count(token) == before + 1  # asked once, not twice
@@ -180,7 +179,7 @@ def test_subprocess_refused_key_no_traceback(tmp_path: Path) -> None:
         )
     assert done.returncode == EXIT_AUTH
     assert "Traceback" not in done.stderr
-    assert done.stderr.startswith("AuthenticationError: ")
+    assert done.stderr.startswith("error: The API refused the API key")
     assert KEY not in done.stdout + done.stderr
 
 

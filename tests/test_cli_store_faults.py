@@ -54,7 +54,7 @@ def test_report_of_a_store_on_a_read_only_mount(
         code = main(["fetch", str(tokens), "--store", store, "--base-url", "http://127.0.0.1:9"])
         line = one_line(capsys.readouterr().err)
         assert code == EXIT_ERROR
-        assert line.startswith("ReadOnlyStoreError: ")
+        assert line.startswith("error: ")
         assert "not a smspartner" not in line
         assert "move this file away" not in line
 
@@ -69,7 +69,7 @@ def test_report_names_the_token_with_broken_metadata(
     code = main(["report", "--store", str(path), "--out", str(tmp_path / "out")])
     line = one_line(capsys.readouterr().err)
     assert code == EXIT_ERROR
-    assert line.startswith("StoreError: The metadata of token 'tok.a'")
+    assert line.startswith("error: The metadata of token 'tok.a'")
 
 
 def test_report_on_a_full_disk_keeps_the_previous_report(
@@ -87,6 +87,6 @@ def test_report_on_a_full_disk_keeps_the_previous_report(
         code = main(["report", "--store", str(path), "--out", str(out)])
         line = one_line(capsys.readouterr().err)
         assert code == EXIT_ERROR
-        assert line.startswith("ReportError: ")
+        assert line.startswith("error: ")
         assert "previous report is unchanged" in line
         assert {p.name: p.read_bytes() for p in out.iterdir()} == before

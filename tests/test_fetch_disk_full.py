@@ -63,7 +63,7 @@ def test_cli_fetch_on_a_full_disk_exits_5_with_one_line(tmp_path: Path) -> None:
         assert "Traceback" not in done.stderr
         lines = done.stderr.strip().splitlines()
         assert len(lines) == 1
-        assert lines[0].startswith("StoreFullError: Disk full while saving answers: ")
+        assert lines[0].startswith("error: Disk full while saving answers: ")
         assert "free some space and run the same command again" in lines[0]
         assert "[disk full]" in done.stdout
         saved = int(lines[0].split("answers: ")[1].split(" answers")[0])

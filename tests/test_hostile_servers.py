@@ -274,7 +274,7 @@ def test_wrong_base_url_in_the_cli_is_one_line_and_exit_1(
     assert main(["fetch", "t.txt", "--base-url", base, "--rate", "0", "--quiet"]) == EXIT_ERROR
     _out, err = capsys.readouterr()
     assert err.count("\n") == 1
-    assert err.startswith("BatchStoppedError: Stopped early: the first 5 answers all failed")
+    assert err.startswith("error: Stopped early: the first 5 answers all failed")
     assert base in err
     assert "SMSPARTNER_BASE_URL" in err
     assert "Traceback" not in err

@@ -60,7 +60,7 @@ def test_cli_prints_the_spanning_warning(
     tokens = write(tmp_path / "t.csv", 'token,campaign\nok.1,"oops\nok.2,x"\n')
     assert main(["fetch", str(tokens)]) != 0  # no key: stops after reading the file
     err = capsys.readouterr().err
-    assert "Warning: " in err
+    assert "warning: " in err
     assert "lines 2-3" in err
     assert "Traceback" not in err
 
@@ -122,7 +122,7 @@ def test_dev_zero_on_standard_input_is_refused(tmp_path: Path) -> None:
             check=False,
         )
     assert done.returncode == EXIT_USAGE
-    assert done.stderr.startswith("InputError: standard input, line 1: longer than")
+    assert done.stderr.startswith("error: standard input, line 1: longer than")
     assert "Traceback" not in done.stderr
 
 
@@ -183,7 +183,7 @@ def test_report_prints_label_warnings_on_one_line_each(
     argv = ["report", "--store", str(tmp_path / "s.sqlite"), "--out", str(tmp_path / "out")]
     assert main([*argv, "--labels", str(labels)]) == 0
     err = capsys.readouterr().err
-    assert err.startswith("Warning: Labels file ")
+    assert err.startswith("warning: Labels file ")
     assert "line 2 (4 fields)" in err
 
 

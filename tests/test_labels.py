@@ -50,8 +50,13 @@ def test_the_example_file_in_the_repo_loads() -> None:
 
 
 def test_bad_labels_files_are_input_errors(tmp_path: Path) -> None:
-    with pytest.raises(InputError, match="Cannot read labels file"):
+    with pytest.raises(InputError, match=r"Cannot read labels file .*missing.csv \(no such file\)"):
         load_labels(tmp_path / "missing.csv")
+    latin = tmp_path / "latin.csv"
+    latin.write_bytes("kind,id,label\ninterest,12,Caf\xe9\n".encode("latin-1"))
+    with pytest.raises(InputError, match=r"\(it is not UTF-8 text\)") as info:
+        load_labels(latin)
+    assert "Error" not in str(info.value)  # a reason in words, not an exception class name
     wrong = tmp_path / "wrong.csv"
     wrong.write_text("id,name\n1,x\n", encoding="utf-8")
     with pytest.raises(InputError, match="kind,id,label"):

@@ -254,7 +254,7 @@ def test_cli_report_without_a_store(tmp_path: Path, capsys: pytest.CaptureFixtur
     err = capsys.readouterr().err.strip()
     assert code == 1
     assert err == (
-        "StoreError: No store at smspartner.sqlite: run `smspartner-analytics fetch TOKENS_FILE` "
+        "error: No store at smspartner.sqlite: run `smspartner-analytics fetch TOKENS_FILE` "
         "first (or pass --store)."
     )
     assert not (tmp_path / "smspartner.sqlite").exists()

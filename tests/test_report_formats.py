@@ -96,6 +96,6 @@ def test_cli_unknown_timezone(tmp_path: Path, capsys: pytest.CaptureFixture[str]
     assert main(args) == 1
     err = capsys.readouterr().err.strip()
     assert err == (
-        "ReportError: Unknown time zone 'Mars/X': use an IANA name such as Europe/Paris or UTC."
+        "error: Unknown time zone 'Mars/X': use an IANA name such as Europe/Paris or UTC."
     )
     assert not (tmp_path / "rep").exists()

@@ -1,7 +1,8 @@
 """The ``smspartner-analytics`` command: a thin ``main(argv) -> int`` over the library.
 
-Expected failures (our ``SMSPartnerError`` tree) print one line ``Kind: message`` on stderr and
-return an exit code; only bugs give a traceback. Subcommands import their modules lazily, so
+Expected failures (our ``SMSPartnerError`` tree) print one line ``error: what happened and what
+to do`` on stderr (``core.errors.error_line``: no exception class name, the key hidden) and return
+an exit code; only bugs give a traceback. Subcommands import their modules lazily, so
 ``--help`` stays fast.
 """
 
@@ -34,8 +35,8 @@ from smspartner_analytics.core.errors import (
     MissingAPIKeyError,
     SMSPartnerError,
     StoreFullError,
+    error_line,
 )
-from smspartner_analytics.core.redaction import redact
 
 __all__ = [
     "COMMANDS",
@@ -105,7 +106,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         code: int = args.run(args)
     except SMSPartnerError as exc:
-        print(f"{type(exc).__name__}: {redact(str(exc), secrets)}", file=sys.stderr)
+        print(error_line(exc, secrets), file=sys.stderr)
         return _exit_code(exc)
     except KeyboardInterrupt:
         print("Interrupted.", file=sys.stderr)

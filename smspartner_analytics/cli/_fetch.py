@@ -37,6 +37,7 @@ if TYPE_CHECKING:
 
 from smspartner_analytics.cli._common import Parents, Subparsers, int_between, number_between
 from smspartner_analytics.core.config import DEFAULT_RATE, DEFAULT_WORKERS
+from smspartner_analytics.core.errors import error_line, warning_line
 from smspartner_analytics.core.numbers import counted
 
 __all__ = ["MAX_RATE", "MAX_WORKERS", "MIN_RATE", "register", "run"]
@@ -153,11 +154,11 @@ def run(args: argparse.Namespace) -> int:
         warnings.simplefilter("always")
         entries = read_tokens(args.tokens_file)
     for warning in caught:
-        print(f"Warning: {warning.message}", file=sys.stderr)
+        print(warning_line(warning.message), file=sys.stderr)
     if args.watch:
         return _run_watch(args, entries)
     if args.every is not None or args.max_duration is not None:
-        print("--every and --max-duration only apply with --watch.", file=sys.stderr)
+        print(error_line("--every and --max-duration only apply with --watch."), file=sys.stderr)
         return EXIT_USAGE
     try:
         with _new_client(args) as client:
@@ -179,17 +180,17 @@ def run(args: argparse.Namespace) -> int:
     except FetchDiskFull as full:
         print(full.result.summary())
         print(f"Store: {full.result.store_path}")
-        print(f"StoreFullError: {full}", file=sys.stderr)
+        print(error_line(full), file=sys.stderr)
         return EXIT_DISK_FULL
     print(result.summary())
     print(f"Store: {result.store_path}")
     if result.auth_failed:
         from smspartner_analytics.fetch import auth_message
 
-        print(f"AuthenticationError: {auth_message(result)}", file=sys.stderr)
+        print(error_line(auth_message(result)), file=sys.stderr)
         return EXIT_AUTH
     if result.stopped:
-        print(f"BatchStoppedError: {result.stopped}", file=sys.stderr)
+        print(error_line(result.stopped), file=sys.stderr)
         return EXIT_ERROR
     if result.failed:
         print(
@@ -236,13 +237,13 @@ def _run_watch(args: argparse.Namespace, entries: list[TokenEntry]) -> int:
     )
 
     if args.refresh:
-        print("--refresh cannot be combined with --watch (final answers never change).",
-              file=sys.stderr)  # fmt: skip
+        refused = "--refresh cannot be combined with --watch (final answers never change)."
+        print(error_line(refused), file=sys.stderr)
         return EXIT_USAGE
     every = DEFAULT_EVERY if args.every is None else args.every
     if every < MIN_INTERVAL:
-        print(f"--every must be at least {MIN_INTERVAL:g}s, to stay polite to the API.",
-              file=sys.stderr)  # fmt: skip
+        too_often = f"--every must be at least {MIN_INTERVAL:g}s, to stay polite to the API."
+        print(error_line(too_often), file=sys.stderr)
         return EXIT_USAGE
     try:
         with _new_client(args) as client:
@@ -266,16 +267,16 @@ def _run_watch(args: argparse.Namespace, entries: list[TokenEntry]) -> int:
             "same command again to go on watching.",
         )
     except FetchDiskFull as full:
-        print(f"StoreFullError: {full}", file=sys.stderr)
+        print(error_line(full), file=sys.stderr)
         return EXIT_DISK_FULL
     print(result.summary())
     print(f"Store: {result.store_path}")
     if result.stopped == "auth_failed":
-        print(
-            "AuthenticationError: the API refused the key: set SMSPARTNER_API_KEY in the "
-            "environment or a .env file, then run again.",
-            file=sys.stderr,
+        message = (
+            "The API refused the key: set SMSPARTNER_API_KEY in the environment or a .env "
+            "file, then run again."
         )
+        print(error_line(message), file=sys.stderr)
         return EXIT_AUTH
     return EXIT_PENDING if result.stopped == "max_duration" else EXIT_OK
 

@@ -9,7 +9,7 @@ import warnings
 
 from smspartner_analytics.cli._common import Parents, Subparsers
 from smspartner_analytics.core.config import DEFAULT_REPORT_DIR, resolve_store_path
-from smspartner_analytics.core.errors import StoreError
+from smspartner_analytics.core.errors import StoreError, warning_line
 from smspartner_analytics.core.numbers import LOCALES, counted
 
 __all__ = ["register", "run"]
@@ -96,7 +96,7 @@ def run(args: argparse.Namespace) -> int:
         warnings.simplefilter("always")
         labels = load_labels(args.labels) if args.labels else None
     for warning in caught:
-        print(f"Warning: {warning.message}", file=sys.stderr)
+        print(warning_line(warning.message), file=sys.stderr)
     frames = load_frames(path, labels=labels, rebuild=args.rebuild_cache)
     written = write_report(
         frames,

@@ -75,8 +75,14 @@ def load_labels(extra_csv: str | Path | None = None) -> Labels:
         with path.open("rb") as stream:
             text = read_bounded(stream, f"Labels file {path}").decode("utf-8-sig")
     except (OSError, UnicodeDecodeError) as exc:
+        if isinstance(exc, UnicodeDecodeError):
+            reason = "it is not UTF-8 text"
+        elif isinstance(exc, FileNotFoundError):
+            reason = "no such file"
+        else:
+            reason = (exc.strerror or "unreadable").lower()
         raise InputError(
-            f"Cannot read labels file {path}: {type(exc).__name__}; "
+            f"Cannot read labels file {path} ({reason}): "
             "give a UTF-8 CSV with columns kind,id,label."
         ) from None
     return labels.merged(_parse(text, str(path)))

@@ -34,6 +34,7 @@ the same seed, request counts and elapsed time give the same statuses.
 from __future__ import annotations
 
 import csv
+import errno
 import socket
 import threading
 import time
@@ -164,7 +165,17 @@ class SandboxServer:
         self.max_in_flight = 0
         self.stopping = threading.Event()
         server_class = _HTTPServer6 if ":" in host else _HTTPServer
-        self._httpd = server_class((host, port), _Handler)
+        try:
+            self._httpd = server_class((host, port), _Handler)
+        except OSError as exc:
+            if exc.errno == errno.EADDRINUSE:
+                raise ConfigurationError(
+                    f"Port {port} is already in use on {host}: choose another port "
+                    "(--port; 0 picks a free one)."
+                ) from None
+            raise ConfigurationError(
+                f"Cannot listen on {host}:{port} ({exc.strerror}): choose another address."
+            ) from None
         self._httpd.app = self
         self._thread: threading.Thread | None = None
         bound_host, bound_port = self._httpd.server_address[:2]

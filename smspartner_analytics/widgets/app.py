@@ -19,6 +19,7 @@ from smspartner_analytics.core.errors import (
     BatchStoppedError,
     ConfigurationError,
     SMSPartnerError,
+    error_line,
 )
 from smspartner_analytics.core.numbers import Locale, check_locale
 from smspartner_analytics.core.redaction import redact
@@ -211,7 +212,7 @@ class Dashboard:
         self.message.value = html.escape(self._redact(text))
 
     def _error(self, exc: BaseException) -> None:
-        line = " ".join(f"{type(exc).__name__}: {exc}".split())  # one line, always
+        line = error_line(exc)  # one line, always; no class name for our own errors
         self.message.value = _ERROR.format(html.escape(self._redact(line)))
 
     def _on_page(self, action: Callable[[], object]) -> None:

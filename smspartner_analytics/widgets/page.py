@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any, Final
 
 from smspartner_analytics.core.config import DEFAULT_REPORT_DIR, ENV_API_KEY, resolve_setting
-from smspartner_analytics.core.redaction import redact
+from smspartner_analytics.core.errors import error_line
 
 __all__ = [
     "ENV_CWD",
@@ -67,6 +67,5 @@ class _ErrorLine:
 
 
 def error_page(exc: BaseException) -> Any:
-    """``exc`` as one line for the page (``Kind: message``, the key redacted)."""
-    line = " ".join(f"{type(exc).__name__}: {exc}".split())
-    return _ErrorLine(redact(line, [resolve_setting(ENV_API_KEY)]))
+    """``exc`` as one line for the page (``error: message``, as the CLI says it; the key hidden)."""
+    return _ErrorLine(error_line(exc, [resolve_setting(ENV_API_KEY)]))
