@@ -19,8 +19,8 @@ from smspartner_analytics.core.errors import (
     BatchStoppedError,
     ConfigurationError,
     SMSPartnerError,
-    error_line,
 )
+from smspartner_analytics.core.messages import error_line
 from smspartner_analytics.core.numbers import Locale, check_locale
 from smspartner_analytics.core.redaction import redact
 from smspartner_analytics.frames.dtypes import Frames

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any, Final
 
 from smspartner_analytics.core.config import DEFAULT_REPORT_DIR, ENV_API_KEY, resolve_setting
-from smspartner_analytics.core.errors import error_line
+from smspartner_analytics.core.messages import error_line
 
 __all__ = [
     "ENV_CWD",
