@@ -1,8 +1,10 @@
 """What the subcommands share: exit codes, option types and the parent parsers of shared options.
 
-Each subcommand module (``_fetch``, ``_report``, ...) has ``register(sub, parents)``, which adds
-its own subparser, and ``run(args) -> int``. Shared options are declared once here, as parent
-parsers, so ``--store`` and ``--quiet`` read the same everywhere.
+Each subcommand has two modules: ``_NAME`` (``_fetch``, ``_report``, ...) with
+``register(sub, parents)``, which adds its subparser and imports next to nothing, and
+``_NAME_run`` with ``run(args) -> int``, imported only when that subcommand runs: ``--help``
+reads no run module (nor python-dotenv, pandas, requests). Shared options are declared once
+here, as parent parsers, so ``--store`` and ``--quiet`` read the same everywhere.
 """
 
 from __future__ import annotations
@@ -11,8 +13,7 @@ import argparse
 import re
 import textwrap
 from collections.abc import Callable
-from dataclasses import dataclass
-from typing import Protocol
+from typing import NamedTuple, Protocol
 
 __all__ = [
     "EXIT_AUTH",
@@ -73,8 +74,7 @@ class Subparsers(Protocol):
     def add_parser(self, name: str, **kwargs: object) -> argparse.ArgumentParser: ...
 
 
-@dataclass(frozen=True)
-class Parents:
+class Parents(NamedTuple):  # not a dataclass: ``dataclasses`` costs --help 5 ms of imports
     """Parent parsers for options that several subcommands share."""
 
     store: argparse.ArgumentParser

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import argparse
-from pathlib import Path
 
 from smspartner_analytics.cli._common import Parents, Subparsers, positive_int
-from smspartner_analytics.core.config import DEFAULT_REPORT_DIR
+from smspartner_analytics.core.defaults import DEFAULT_REPORT_DIR
+from smspartner_analytics.widgets.defaults import DEFAULT_PORT, IDLE_TIMEOUT
 
-__all__ = ["register", "run"]
+__all__ = ["register"]
 
 
 def _port(text: str) -> int:
@@ -21,14 +21,12 @@ def _port(text: str) -> int:
     return value
 
 
-def register(sub: Subparsers, parents: Parents) -> None:
-    """Add this subcommand's parser."""
-    from smspartner_analytics.widgets.serve import DEFAULT_PORT, IDLE_TIMEOUT
-
+def register(sub: Subparsers, parents: Parents, summary: str) -> None:
+    """Add this subcommand's parser (``summary``: its line in the command's ``--help``)."""
     p = sub.add_parser(
         "dashboard",
         parents=[parents.store],
-        help="the dashboard as a web page for your browser (needs the [dashboard] extra)",
+        help=summary,
         description=(
             "Serve the dashboard (summary, filters, charts, table, Refresh and Write report) "
             "as a web page through Voilà, on your store: prints the address and opens it. "
@@ -70,18 +68,3 @@ def register(sub: Subparsers, parents: Parents) -> None:
         ),
     )
     p.add_argument("--no-browser", action="store_true", help="print the address, open nothing")
-    p.set_defaults(run=run)
-
-
-def run(args: argparse.Namespace) -> int:
-    from smspartner_analytics.widgets.serve import ServeOptions, serve
-
-    options = ServeOptions(
-        host=args.host,
-        port=args.port,
-        store=Path(args.store) if args.store else None,
-        out_dir=Path(args.out),
-        open_browser=not args.no_browser,
-        idle_timeout=args.idle_timeout,
-    )
-    return serve(options)

@@ -3,24 +3,19 @@
 
 from __future__ import annotations
 
-import argparse
-import sys
-import warnings
-
 from smspartner_analytics.cli._common import Parents, Subparsers
-from smspartner_analytics.core.config import DEFAULT_REPORT_DIR, resolve_store_path
-from smspartner_analytics.core.errors import StoreError, warning_line
-from smspartner_analytics.core.numbers import LOCALES, counted
+from smspartner_analytics.core.defaults import DEFAULT_REPORT_DIR
+from smspartner_analytics.core.numbers import LOCALES
 
-__all__ = ["register", "run"]
+__all__ = ["register"]
 
 
-def register(sub: Subparsers, parents: Parents) -> None:
-    """Add this subcommand's parser."""
+def register(sub: Subparsers, parents: Parents, summary: str) -> None:
+    """Add this subcommand's parser (``summary``: its line in the command's ``--help``)."""
     p = sub.add_parser(
         "report",
         parents=[parents.store],
-        help="write the report (CSV, charts; --xlsx workbook, --html page) from the store",
+        help=summary,
         description=(
             "Write rentals, localisations, errors and aggregate CSVs, and charts as PNG; with "
             "--xlsx an Excel workbook (the way to open the data in Excel), with --html a one-file "
@@ -77,42 +72,3 @@ def register(sub: Subparsers, parents: Parents) -> None:
             "stored answers before the report, when you suspect it is stale or damaged"
         ),
     )
-    p.set_defaults(run=run)
-
-
-def run(args: argparse.Namespace) -> int:
-    """Read the store, write the report CSVs and charts, print the files written."""
-    from smspartner_analytics.core.labels import load_labels
-    from smspartner_analytics.frames.flattening import load_frames
-    from smspartner_analytics.report.writer import write_report
-
-    path = resolve_store_path(args.store)
-    if not path.exists():
-        raise StoreError(
-            f"No store at {path}: run `smspartner-analytics fetch TOKENS_FILE` first "
-            "(or pass --store)."
-        )
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always")
-        labels = load_labels(args.labels) if args.labels else None
-    for warning in caught:
-        print(warning_line(warning.message), file=sys.stderr)
-    frames = load_frames(path, labels=labels, rebuild=args.rebuild_cache)
-    written = write_report(
-        frames,
-        args.out,
-        excel=args.excel,
-        csv=args.csv,
-        xlsx=args.xlsx,
-        html=args.html,
-        locale=args.locale,
-        source=path,
-        timezone=args.timezone,
-    )
-    for file in written:
-        print(file)
-    print(
-        f"Report of {counted(len(frames.rentals), 'rental')} and "
-        f"{counted(len(frames.errors), 'error')}: {counted(len(written), 'file')} in {args.out}"
-    )
-    return 0

@@ -2,12 +2,6 @@
 
 from __future__ import annotations
 
-import argparse
-import signal
-import sys
-import threading
-from types import FrameType
-
 from smspartner_analytics.cli._common import (
     Parents,
     Subparsers,
@@ -16,32 +10,18 @@ from smspartner_analytics.cli._common import (
     number_between,
 )
 
-__all__ = ["MAX_LATENCY_MS", "MAX_RENTALS", "register", "run"]
+__all__ = ["MAX_LATENCY_MS", "MAX_RENTALS", "register"]
 
 #: Bounds of the sandbox's numeric options (the rentals are generated in memory).
 MAX_RENTALS = 1_000_000
 MAX_LATENCY_MS = 60_000.0
 
 
-def _usage(base_url: str, tokens_out: str | None) -> str:
-    tokens = tokens_out or "tokens.csv"
-    lines = [
-        f"Sandbox serving {base_url}",
-        "Point the toolkit at it (any non-empty key works unless --api-key was given):",
-        f"  SMSPARTNER_BASE_URL={base_url} SMSPARTNER_API_KEY=anything "
-        f"smspartner-analytics fetch {tokens}",
-    ]
-    if tokens_out is None:
-        lines.append("(use --tokens-out tokens.csv to write the generated tokens)")
-    lines.append("Press Ctrl-C to stop.")
-    return "\n".join(lines)
-
-
-def register(sub: Subparsers, parents: Parents) -> None:
-    """Add this subcommand's parser."""
+def register(sub: Subparsers, parents: Parents, summary: str) -> None:
+    """Add this subcommand's parser (``summary``: its line in the command's ``--help``)."""
     p = sub.add_parser(
         "sandbox",
-        help="serve a local imitation of the API (no key, no network)",
+        help=summary,
         description="Serve GET /v1/location/status on a loopback port until Ctrl-C.",
     )
     p.add_argument(
@@ -92,43 +72,3 @@ def register(sub: Subparsers, parents: Parents) -> None:
         metavar="PATH",
         help="write the generated tokens (CSV with metadata) to this file",
     )
-
-    p.set_defaults(run=run)
-
-
-def run(args: argparse.Namespace) -> int:
-    """Serve until SIGINT/SIGTERM; return 0 after a clean shutdown."""
-    from smspartner_analytics.simulator.server import SandboxServer
-
-    stop = threading.Event()
-
-    def _on_signal(signum: int, frame: FrameType | None) -> None:
-        stop.set()
-
-    server = SandboxServer(
-        rentals=args.rentals,
-        seed=args.seed,
-        latency_ms=args.latency_ms,
-        fault_rate=args.fault_rate,
-        api_key=args.api_key,
-        host=args.host,
-        port=args.port,
-        advance_seconds=args.advance_seconds,
-    )
-    # SIGINT explicitly too: a background job of a shell script inherits it ignored.
-    previous = {sig: signal.signal(sig, _on_signal) for sig in (signal.SIGINT, signal.SIGTERM)}
-    try:
-        with server:
-            if args.tokens_out:
-                path = server.write_tokens_csv(args.tokens_out)
-                print(f"Wrote {len(server.tokens)} tokens to {path}")
-            print(_usage(server.base_url, args.tokens_out), flush=True)
-            while not stop.wait(0.2):
-                pass
-    except KeyboardInterrupt:
-        pass
-    finally:
-        for sig, handler in previous.items():
-            signal.signal(sig, handler)
-    print(f"Sandbox stopped after {server.request_count()} requests.", file=sys.stderr)
-    return 0

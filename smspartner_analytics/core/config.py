@@ -5,7 +5,9 @@ shell), and found as python-dotenv's ``find_dotenv`` finds it: in the working fo
 nearest parent that has one. So a notebook started in ``notebooks/`` reads the project's ``.env``.
 A relative ``SMSPARTNER_STORE`` written in a ``.env`` is relative to that file's folder.
 
-No module-level mutable state: every call reads the environment and ``.env`` afresh.
+No module-level mutable state: every call reads the environment and ``.env`` afresh. python-dotenv
+is imported by the functions that read a ``.env``, not with this module: the CLI's ``--help`` and
+its option defaults need this module's constants only.
 """
 
 from __future__ import annotations
@@ -17,8 +19,16 @@ from collections.abc import Mapping
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from dotenv import dotenv_values, find_dotenv
-
+from smspartner_analytics.core.defaults import (
+    DEFAULT_BASE_URL,
+    DEFAULT_RATE,
+    DEFAULT_REPORT_DIR,
+    DEFAULT_STORE,
+    DEFAULT_WORKERS,
+    ENV_API_KEY,
+    ENV_BASE_URL,
+    ENV_STORE,
+)
 from smspartner_analytics.core.errors import ConfigurationError, MissingAPIKeyError
 
 __all__ = [
@@ -39,21 +49,11 @@ __all__ = [
     "resolve_store_path",
 ]
 
-ENV_API_KEY = "SMSPARTNER_API_KEY"
-ENV_BASE_URL = "SMSPARTNER_BASE_URL"
-ENV_STORE = "SMSPARTNER_STORE"
-DEFAULT_BASE_URL = "https://api.smspartner.fr/v1"
-DEFAULT_STORE = "smspartner.sqlite"
-#: Folder the report goes to when none is given: `report`, `demo` and `dashboard --out` share it.
-DEFAULT_REPORT_DIR = "smspartner-report"
-#: Requests in flight at once, and requests per second at most: the one default of the client,
-#: ``fetch_statuses`` and the CLI.
-DEFAULT_WORKERS = 4
-DEFAULT_RATE = 5.0
-
 
 def find_env_file() -> Path | None:
     """The ``.env`` of the working folder or of its nearest parent that has one, else None."""
+    from dotenv import find_dotenv
+
     found = find_dotenv(usecwd=True)
     return Path(found) if found else None
 
@@ -75,6 +75,8 @@ def read_dotenv(path: str | Path | None = None) -> dict[str, str]:
         text = env_file.read_text(encoding="utf-8-sig")
     except (OSError, UnicodeDecodeError):
         return {}
+    from dotenv import dotenv_values
+
     values = dotenv_values(stream=io.StringIO(text), interpolate=False)
     return {name: value for name, value in values.items() if value is not None}
 

@@ -32,6 +32,7 @@ from typing import Any, Final
 
 from smspartner_analytics.core.config import is_loopback_url
 from smspartner_analytics.core.errors import ConfigurationError
+from smspartner_analytics.widgets.defaults import CULL_INTERVAL, DEFAULT_PORT, IDLE_TIMEOUT
 from smspartner_analytics.widgets.page import ENV_CWD, ENV_OUT, ENV_STORE, NOTEBOOK
 
 __all__ = [
@@ -47,10 +48,6 @@ INSTALL_HINT: Final = (
     "The dashboard page needs Voilà: pip install 'smspartner-analytics[dashboard]', then run "
     "the command again."
 )
-DEFAULT_PORT: Final = 8866
-#: Seconds a kernel with no page connected lives on before it is shut down.
-IDLE_TIMEOUT: Final = 600
-CULL_INTERVAL: Final = 60
 #: Where the ``smspartner`` Voilà template lives (added to Jupyter's data path).
 SHARE: Final = Path(__file__).with_name("share")
 TEMPLATE: Final = "smspartner"
