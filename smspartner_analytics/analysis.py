@@ -9,7 +9,7 @@ came with the tokens. Column names are those of ``docs/data-dictionary.md``.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from typing import Final
 
 import pandas as pd
@@ -152,36 +152,56 @@ def volume_by_location(
     return out.reset_index(drop=True)
 
 
-def rental_labels(rentals: pd.DataFrame, *, limit: int = 40) -> dict[str, str]:
+def rental_labels(
+    rentals: pd.DataFrame, *, tokens: Iterable[str] | None = None, limit: int = 40
+) -> dict[str, str]:
     """A short name per token for charts and summaries, from the tokens' own metadata.
 
     ``"<campaign> · <date>"`` from a ``campaign`` column and the first date column (see
     ``DATE_COLUMN_NAMES``) when the tokens came with them; a token whose name is not unique, or
     who has no metadata, gets the first 8 characters of its token added (``"aa04a753…"``).
+    With ``tokens``, only those tokens are named (a chart's few rows): uniqueness is still
+    judged against every rental, but only the rentals that could share a name are looked at.
     """
     if "token" not in rentals.columns or rentals.empty:
         return {}
-    parts: list[pd.Series] = []
-    for column in ("campaign", *_date_columns(rentals)[:1]):
-        if column in rentals.columns:
-            parts.append(
-                rentals[column].astype("string").str.slice(0, 10 if column != "campaign" else None)
-            )
-    tokens = rentals["token"].astype("string").fillna("")
-    short = tokens.str.slice(0, 8) + "…"
-    if parts:
-        frame = pd.concat(parts, axis=1)
-        names = frame.apply(
-            lambda row: " · ".join(str(v) for v in row if not pd.isna(v) and str(v)), axis=1
-        ).astype("string")
-    else:
-        names = pd.Series("", index=rentals.index, dtype="string")
+    columns = [c for c in ("campaign", *_date_columns(rentals)[:1]) if c in rentals.columns]
+    pool = rentals
+    if tokens is not None:
+        wanted = rentals["token"].isin(list(tokens))
+        pool = rentals[wanted]
+        if columns:  # a rental named like one of them starts with a prefix of that name
+            shown = _joined_names(pool, columns)
+            prefixes = {n.rsplit(" · ", k)[0] for n in shown for k in range(n.count(" · ") + 1)}
+            first = _name_part(rentals, columns[0])
+            same = first.isin(sorted(prefixes)) | first.eq("")
+            pool = rentals[same.to_numpy(dtype=bool) | wanted.to_numpy(dtype=bool)]
+    names = _joined_names(pool, columns)
+    keys = pool["token"].astype("string").fillna("")
     clash = names.duplicated(keep=False) | (names == "")
-    names = names.where(~clash, (names + " · ").where(names != "", "") + short)
+    names = names.where(~clash, (names + " · ").where(names != "", "") + keys.str.slice(0, 8) + "…")
+    if tokens is not None:
+        keep = pool["token"].isin(list(tokens))
+        keys, names = keys[keep], names[keep]
     return {
         str(t): (n if len(n) <= limit else n[: limit - 1] + "…")
-        for t, n in zip(tokens, names, strict=True)
+        for t, n in zip(keys, names, strict=True)
     }
+
+
+def _name_part(rentals: pd.DataFrame, column: str) -> pd.Series:
+    """``column`` as a name part: text, empty when missing, dates cut to the day."""
+    part = rentals[column].astype("string").fillna("")
+    return part if column == "campaign" else part.str.slice(0, 10)
+
+
+def _joined_names(rentals: pd.DataFrame, columns: Sequence[str]) -> pd.Series:
+    """The non-empty values of ``columns`` joined by " · " (dates cut to the day), vectorised."""
+    names = pd.Series("", index=rentals.index, dtype="string")
+    for column in columns:
+        part = _name_part(rentals, column)
+        names = (names + " · " + part).where((names != "") & (part != ""), names + part)
+    return names
 
 
 def status_summary(rentals: pd.DataFrame) -> pd.DataFrame:

@@ -95,7 +95,7 @@ class DemoResult:
         places = volume_by_location(loc)
         places = places[places["shortfall"] > 0]
         worst = short.sort_values("shortfall", ascending=False, kind="stable").head(3)
-        names = rental_labels(self.frames.rentals)
+        names = rental_labels(self.frames.rentals, tokens=worst["token"])
         lines = [
             f"Shortfalls: {counted(len(short), '(rental, locality) pair')} short, in "
             f"{counted(len(places), 'distinct locality', 'distinct localities')}; "

@@ -131,7 +131,7 @@ def plot_rental_volume(
     ranked = rows.sort_values(["shortfall", "volume_desired"], ascending=False, kind="stable")
     room = row_capacity(ax, lines_per_row=2, font=PAIR_FONT)
     shown = ranked.head(max(min(top, room), 1))
-    names = analysis.rental_labels(rentals) if rentals is not None else {}
+    names = analysis.rental_labels(rentals, tokens=shown["token"]) if rentals is not None else {}
     labels = [
         f"{r.type} {r.location} · {names.get(str(r.token), str(r.token)[:8] + '…')}"
         for r in shown.itertuples()
