@@ -4,9 +4,9 @@
 each) and ``flatten`` turns them into frames; a ``Dashboard`` is built on them. Timed, best of 5:
 
 - a filter change through ``Dashboard.set_filter`` (status, then category; each change filters the
-  frames and redraws the summary, the three charts as PNG and the table), the figure the goal is
+  frames and redraws the summary, the four charts as PNG and the table), the figure the goal is
   about (under one second);
-- the baseline, in the same run: drawing the same three charts (``report.charts``) on the same
+- the baseline, in the same run: drawing the same four charts (``report.charts``) on the same
   frames (filtered, then all, as set-then-clear does) and saving each as PNG, without the
   dashboard (no filtering, summary, table or widget updates).
 

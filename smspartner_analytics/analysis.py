@@ -29,6 +29,7 @@ __all__ = [
     "spend_over_time",
     "status_summary",
     "volume_by_location",
+    "volume_shares",
 ]
 
 #: The columns of :func:`volume_by_location` after its ``by`` columns, in order.
@@ -121,6 +122,22 @@ def volume_by_location(
     desired or available is missing count in neither obtained nor shortfall. Largest shortfall
     first, then largest desired volume.
     """
+    return _volume_table(localisations, by, rentals=True)
+
+
+def volume_shares(
+    localisations: pd.DataFrame, by: str | Sequence[str] = ("type", "location")
+) -> pd.DataFrame:
+    """:func:`volume_by_location` without its ``rentals`` column (same rows, same order).
+
+    Counting distinct tokens per locality is most of the work on millions of rows; the
+    share-obtained chart does not show it."""
+    return _volume_table(localisations, by, rentals=False)
+
+
+def _volume_table(
+    localisations: pd.DataFrame, by: str | Sequence[str], *, rentals: bool
+) -> pd.DataFrame:
     keys = [by] if isinstance(by, str) else list(by)
     cols = ["token", "volume_desired", "volume_available", "shortfall"]
     _require(localisations, [*keys, *cols], "volume_by_location")
@@ -135,19 +152,22 @@ def volume_by_location(
     rows["volume_available_max"] = available
     rows["known_desired"] = desired.where(rows["volume_obtained"].notna())
     grouped = rows.groupby(keys, dropna=False, observed=True, sort=True)
+    counted = {"rentals": ("token", "nunique")} if rentals else {}
     out = grouped.agg(
-        rentals=("token", "nunique"),
+        **counted,
         volume_desired=("volume_desired", "sum"),
         volume_obtained=("volume_obtained", "sum"),
         shortfall=("shortfall", "sum"),
         volume_available_max=("volume_available_max", "max"),
         known_desired=("known_desired", "sum"),
     ).reset_index()
+    columns = [c for c in VOLUME_COLUMNS if rentals or c != "rentals"]
     for name in ("rentals", "volume_desired", "volume_obtained", "shortfall"):
-        out[name] = out[name].astype("Int64")
+        if name in columns:
+            out[name] = out[name].astype("Int64")
     out["volume_available_max"] = out["volume_available_max"].astype("Int64")
     out["share_obtained"] = _ratio(out["volume_obtained"], out["known_desired"])
-    out = out[[*keys, *VOLUME_COLUMNS]]
+    out = out[[*keys, *columns]]
     out = out.sort_values(["shortfall", "volume_desired"], ascending=False, kind="stable")
     return out.reset_index(drop=True)
 

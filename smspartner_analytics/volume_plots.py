@@ -128,9 +128,8 @@ def plot_rental_volume(
     rows = localisations[columns].dropna(subset=["volume_desired", "volume_available"])
     if rows.empty:
         return no_data(ax, title)
-    ranked = rows.sort_values(["shortfall", "volume_desired"], ascending=False, kind="stable")
     room = row_capacity(ax, lines_per_row=2, font=PAIR_FONT)
-    shown = ranked.head(max(min(top, room), 1))
+    shown = _largest(rows, max(min(top, room), 1), ["shortfall", "volume_desired"])
     names = analysis.rental_labels(rentals, tokens=shown["token"]) if rentals is not None else {}
     labels = [
         f"{r.type} {r.location} · {names.get(str(r.token), str(r.token)[:8] + '…')}"
@@ -149,6 +148,13 @@ def plot_rental_volume(
     return ax
 
 
+def _largest(rows: pd.DataFrame, n: int, by: list[str]) -> pd.DataFrame:
+    """The first ``n`` rows of a stable sort on ``by``, largest first, missing values last."""
+    if all(rows[c].notna().all() for c in by):  # nlargest drops missing values: only then
+        return rows.nlargest(n, by, keep="first")  # the same rows, without sorting them all
+    return rows.sort_values(by, ascending=False, kind="stable").head(n)
+
+
 # --- plot_volume ---------------------------------------------------------------------------
 
 
@@ -159,14 +165,14 @@ def _share_table(
     if localisations.empty:
         return pd.DataFrame()
     if by == "location":
-        agg = analysis.volume_by_location(localisations)
+        agg = analysis.volume_shares(localisations)
         several = agg["type"].nunique() > 1
         labels = [
             f"{loc} ({typ})" if several else str(loc)
             for typ, loc in zip(agg["type"], agg["location"], strict=True)
         ]
     else:
-        agg = analysis.volume_by_location(localisations, by=by)
+        agg = analysis.volume_shares(localisations, by=by)
         names = analysis.rental_labels(rentals) if by == "token" and rentals is not None else {}
         short = (lambda v: v[:8] + "…" if len(v) > 12 else v) if by == "token" else str
         labels = [names.get(str(v), short(str(v))) for v in agg[by]]

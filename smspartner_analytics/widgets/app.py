@@ -1,4 +1,4 @@
-"""The :class:`Dashboard`: summary, filters, buttons, three linked charts and a table.
+"""The :class:`Dashboard`: summary, filters, buttons, four linked charts and a table.
 
 A thin shell over the public functions (``plot_*``, ``write_report``, ``fetch_statuses``,
 ``load_frames``). It needs no browser: a test sets filters with :meth:`Dashboard.set_filter`,
@@ -143,6 +143,7 @@ class Dashboard:
             [
                 self.charts["volume"],
                 w.VBox([self.charts["spend"], self.charts["status"]], layout=no_shrink),
+                self.charts["volume_per_rental"],
             ],
             layout=w.Layout(flex_flow="row wrap", align_items="flex-start"),
         )

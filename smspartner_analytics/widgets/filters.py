@@ -8,7 +8,7 @@ date column, and a locality-type filter; :meth:`FilterBar.apply` gives the filte
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from typing import Any
 
 import pandas as pd
@@ -16,6 +16,7 @@ import pandas as pd
 from smspartner_analytics.core.schema import RENTAL_COLUMNS, STATUS_LABELS
 from smspartner_analytics.frames.arrays import MISSING_ID, labelled_ids
 from smspartner_analytics.frames.dtypes import Frames
+from smspartner_analytics.widgets.positions import FramePositions, parse_dates
 
 __all__ = [
     "FILTER_COLUMNS",
@@ -44,6 +45,7 @@ class FilterBar:
         self.widgets: dict[str, Any] = {}
         self.dates: dict[str, tuple[Any, Any]] = {}
         self._boxes: dict[str, Any] = {}
+        self._positions: FramePositions | None = None
         rentals = frames.rentals
         metadata = [c for c in rentals.columns if c not in RENTAL_COLUMNS]
         for name in (*FILTER_COLUMNS, *metadata):
@@ -108,29 +110,25 @@ class FilterBar:
     def apply(self, frames: Frames) -> Frames:
         """The frames as filtered: rentals by every filter, localisations by the remaining
         tokens (and the locality type filter); errors and history unchanged."""
-        rentals = frames.rentals
-        localisations = frames.localisations
-        mask = pd.Series(True, index=rentals.index)
+        return self.positions(frames).filtered(self.selection())
+
+    def selection(self) -> dict[str, Any]:
+        """Every filter that is set: a select's values, or a date filter's (start, end)."""
+        chosen: dict[str, Any] = {}
         for name, widget in self.widgets.items():
             if name in self.dates:
                 start, end = (picker.value for picker in self.dates[name])
                 if start is not None or end is not None:
-                    mask &= _date_mask(rentals[name], start, end)
-            elif widget.value and name != "type":
-                mask &= _isin(rentals[name], widget.value)
-        types = self.widgets["type"].value if "type" in self.widgets else ()
-        if types:
-            localisations = localisations[_isin(localisations["type"], types)]
-            mask &= rentals["token"].isin(localisations["token"])
-        if not mask.all():
-            rentals = rentals[mask]
-            localisations = localisations[localisations["token"].isin(rentals["token"])]
-        return Frames(
-            rentals=rentals.reset_index(drop=True),
-            localisations=localisations.reset_index(drop=True),
-            errors=frames.errors,
-            history=frames.history,
-        )
+                    chosen[name] = (start, end)
+            elif widget.value:
+                chosen[name] = tuple(widget.value)
+        return chosen
+
+    def positions(self, frames: Frames) -> FramePositions:
+        """The integer positions ``apply`` filters with, computed once per set of frames."""
+        if self._positions is None or self._positions.frames is not frames:
+            self._positions = FramePositions(frames, dates=tuple(self.dates))
+        return self._positions
 
     def update_options(self, frames: Frames) -> None:
         """New options after a reload, keeping the selections that still exist."""
@@ -161,14 +159,6 @@ def options_of(frame: pd.DataFrame, name: str) -> list[tuple[str, str]]:
     return [(shown.get(v, v), v) for v in values]
 
 
-def _isin(column: pd.Series, values: Sequence[str]) -> pd.Series:
-    text = column.astype("string")
-    mask = text.isin([v for v in values if v != NONE_OPTION])
-    if NONE_OPTION in values:
-        mask |= text.isna()
-    return mask.fillna(False).astype(bool)
-
-
 def is_date_column(column: pd.Series) -> bool:
     """True for datetime columns and for text columns named like dates that hold some."""
     if isinstance(column.dtype, pd.DatetimeTZDtype) or pd.api.types.is_datetime64_dtype(column):
@@ -177,27 +167,6 @@ def is_date_column(column: pd.Series) -> bool:
     if "date" not in name and not name.endswith(("_at", "_on")):
         return False
     return bool(parse_dates(column).notna().any())
-
-
-def parse_dates(column: pd.Series) -> pd.Series:
-    """``column`` as naive UTC timestamps (NaT where it holds no date)."""
-    if isinstance(column.dtype, pd.DatetimeTZDtype):
-        return pd.Series(column.dt.tz_convert(None), index=column.index)
-    if pd.api.types.is_datetime64_dtype(column):
-        return pd.Series(column, index=column.index)
-    text = column.astype("string")
-    parsed = pd.to_datetime(text, errors="coerce", format="ISO8601", utc=True)
-    return pd.Series(parsed.dt.tz_convert(None), index=column.index)
-
-
-def _date_mask(column: pd.Series, start: dt.date | None, end: dt.date | None) -> pd.Series:
-    dates = parse_dates(column)
-    mask = pd.Series(True, index=column.index)
-    if start is not None:
-        mask &= (dates >= pd.Timestamp(start)).fillna(False)
-    if end is not None:
-        mask &= (dates < pd.Timestamp(end) + pd.Timedelta(days=1)).fillna(False)
-    return mask
 
 
 def as_date(value: Any) -> dt.date | None:

@@ -21,7 +21,7 @@ from smspartner_analytics.store.db import Store
 
 
 def _state(page: Any) -> dict[str, Any]:
-    """What a filter change must change: summary, the three charts' images, the table."""
+    """What a filter change must change: summary, the four charts' images, the table."""
     images = page.locator(".widget-output img")
     return {
         "summary": page.locator(".widget-html", has_text="rentals · spend").first.inner_text(),
@@ -43,13 +43,13 @@ def _select(page: Any, option: str) -> None:
     page.locator(f"select:has(option:text-is('{option}'))").select_option(label=option)
 
 
-def test_widgets_render_with_three_charts(page: Any, server: Any) -> None:
+def test_widgets_render_with_four_charts(page: Any, server: Any) -> None:
     rentals = server.rentals
     body = page.inner_text("body")
     for widget in ("VBox(", "HBox(", "HTML(value", "Output(", "Dashboard("):
         assert widget not in body, f"a widget is shown as text: {widget}"
-    assert page.locator(".widget-output img").count() == 3
-    for i in range(3):
+    assert page.locator(".widget-output img").count() == 4
+    for i in range(4):
         box = page.locator(".widget-output img").nth(i).bounding_box()
         assert box is not None
         assert box["width"] > 200
