@@ -27,8 +27,8 @@ from typing import TYPE_CHECKING, Any, Final, Literal
 
 from smspartner_analytics.core.config import resolve_store_path
 from smspartner_analytics.core.errors import InputError
-from smspartner_analytics.core.schema import FINAL_OUTCOMES, Outcome, TokenEntry
-from smspartner_analytics.fetch import RETRYABLE_OUTCOMES, FetchInterrupted, fetch_statuses
+from smspartner_analytics.core.schema import Outcome, TokenEntry, is_answer
+from smspartner_analytics.fetch import FetchInterrupted, fetch_statuses
 from smspartner_analytics.store.db import Store
 from smspartner_analytics.store.tokens import dedupe_entries, read_tokens
 
@@ -252,7 +252,7 @@ class _Rounds:
         changes: Counter[tuple[str, str]] = Counter()
         no_answer = 0
         for rec in records:
-            if rec.outcome in RETRYABLE_OUTCOMES or rec.outcome == Outcome.AUTH_ERROR:
+            if not is_answer(rec.outcome):  # a failed attempt: the token stands where it was
                 no_answer += 1
                 continue
             new = _state(rec.outcome, rec.status)
@@ -276,19 +276,19 @@ class _Rounds:
 
 
 def _state(outcome: str, status: str | None) -> str:
-    """A token's standing after an answer: its status, ``not found`` or the API's refusal."""
+    """A token's standing after an answer from the API (``core.schema.is_answer``): its status,
+    or ``not found``."""
     if outcome == Outcome.OK:
         return status or "unknown"
-    if outcome in FINAL_OUTCOMES:
-        return "not found"
-    return outcome.replace("_", " ")
+    return "not found"
 
 
 def _standing(db: Store, tokens: set[str]) -> dict[str, str]:
-    """Where each watched token stands from the store's latest answers ("" when never asked)."""
+    """Where each watched token stands from its latest answer from the API, as the frames show
+    it (``Store.shown_records``); "" when the API never answered for it."""
     out = dict.fromkeys(tokens, "")
-    for rec in db.latest_records():
-        if rec.token in out and rec.outcome not in RETRYABLE_OUTCOMES:
+    for rec, _ in db.shown_records():
+        if rec.token in out and is_answer(rec.outcome):
             out[rec.token] = _state(rec.outcome, rec.status)
     return out
 

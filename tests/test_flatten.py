@@ -89,6 +89,9 @@ def test_doc_example_gives_one_typed_rental_and_one_localisation() -> None:
             "cost_unit": [0.09],
             "phone_numbers": [10],
             "fetched_at": [AT],
+            "last_attempt_at": [None],  # flatten: no attempt after the answer
+            "last_attempt_outcome": [None],
+            "last_attempt_reason": [None],
         },
         RENTAL_DTYPES,
     )
@@ -353,8 +356,8 @@ class FakeStore:
     def __init__(self, latest: list[AnswerRecord], history: list[AnswerRecord]) -> None:
         self.latest, self.history = latest, history
 
-    def latest_records(self) -> list[AnswerRecord]:
-        return self.latest
+    def shown_records(self) -> list[tuple[AnswerRecord, AnswerRecord | None]]:
+        return [(rec, None) for rec in self.latest]
 
     def history_records(self) -> list[AnswerRecord]:
         return self.history

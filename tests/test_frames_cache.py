@@ -3,7 +3,10 @@ stored body from scratch, after any history of fetches, refreshes, reads and kil
 
 Histories are drawn by hypothesis and written through the real ``Store`` (its ``record`` and
 ``add_tokens``): answers of any shape (``tests.helpers.ANSWER``), in JSON or the API's XML form,
-failures of every outcome, bodies that are not answers, refreshed tokens, new metadata. A "kill"
+failures of every outcome (also on every token at once, as a wrong key or an outage makes them,
+after good answers and before them), bodies that are not answers, refreshed tokens, new metadata.
+Every token must be shown from its latest answer from the API, the failure after it beside it.
+A "kill"
 leaves the cache as a killed process would (a segment written without its manifest, a manifest
 pointing at a file that is gone or cut short, an older manifest back in place).
 """
@@ -20,12 +23,18 @@ from typing import Any
 import pandas as pd
 import pytest
 from helpers import ANSWER
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 from pandas.testing import assert_frame_equal
 
 from smspartner_analytics.client.xmlanswer import render_xml
-from smspartner_analytics.core.schema import OUTCOMES, AnswerRecord, TokenEntry, normalise_status
+from smspartner_analytics.core.schema import (
+    OUTCOMES,
+    AnswerRecord,
+    TokenEntry,
+    is_answer,
+    normalise_status,
+)
 from smspartner_analytics.frames import cache as frames_cache
 from smspartner_analytics.frames.dtypes import Frames
 from smspartner_analytics.frames.flattening import load_frames
@@ -57,8 +66,16 @@ _FAILURE = st.builds(
 _FETCH = st.tuples(
     st.just("fetch"), st.lists(st.tuples(st.sampled_from(_TOKENS), _SUCCESS | _FAILURE), max_size=6)
 )
+# A run where every token failed the same way (a refused key, a wrong URL, the network down):
+# failures after successes, and the successes after them when a later fetch works again.
+_OUTAGE = st.tuples(
+    st.just("outage"),
+    st.sampled_from([o for o in OUTCOMES if not is_answer(o)]),
+    st.lists(st.sampled_from(_TOKENS), min_size=1, max_size=6, unique=True),
+)
 _OPS = st.lists(
     _FETCH
+    | _OUTAGE
     | st.tuples(st.just("read"), st.booleans())
     | st.tuples(st.just("kill"), st.sampled_from(["orphan", "missing", "cut", "old", "junk"]))
     | st.tuples(st.just("tokens"), st.dictionaries(st.sampled_from(_TOKENS), st.text(max_size=5))),
@@ -119,26 +136,63 @@ def _kill(folder: Path, kind: str, saved: dict[str, bytes]) -> None:
         (folder / "manifest.json").write_text("{not json", encoding="utf-8")
 
 
+def _assert_shown(path: Path, outcomes: dict[str, list[str]]) -> None:
+    """Each token is shown from its latest answer from the API (else its latest attempt), with
+    the failed attempt after it in the ``last_attempt_*`` columns."""
+    frames, _ = _load(path)
+    rows = pd.concat(
+        [frames.rentals.assign(ok=True), frames.errors.assign(ok=False)], ignore_index=True
+    )
+    got = {
+        t: (ok, None if pd.isna(o) else str(o))
+        for t, ok, o in zip(rows["token"], rows["ok"], rows["last_attempt_outcome"], strict=True)
+    }
+    want = {}
+    for token, seen in outcomes.items():
+        answers = [o for o in seen if is_answer(o)]
+        shown = answers[-1] if answers else seen[-1]
+        later = seen[-1] if answers and not is_answer(seen[-1]) else None
+        want[token] = (shown == "ok", later)
+    assert got == want
+
+
+_EVERY_TURN = [
+    ("fetch", [(t, ("ok", {"success": True, "status": 2}, "json")) for t in _TOKENS[:3]]),
+    ("read", True),
+    ("outage", "auth_error", _TOKENS[:2]),  # a wrong key after good answers
+    ("read", True),
+    ("fetch", [(_TOKENS[3], ("not_found", {}, "json"))]),
+    ("outage", "transport_error", _TOKENS[2:5]),  # the network down, incrementally
+    ("read", False),
+    ("fetch", [(_TOKENS[0], ("ok", {"success": True, "status": 5}, "xml"))]),  # good again
+    ("outage", "parse_error", _TOKENS[5:]),  # never answered: its failure is shown
+]
+
+
 @settings(
     max_examples=40,
     deadline=None,
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
 @given(ops=_OPS)
+@example(ops=_EVERY_TURN)
 def test_cached_frames_equal_flattening_every_body(
     tmp_path_factory: pytest.TempPathFactory, ops: list[tuple[Any, ...]]
 ) -> None:
     path = tmp_path_factory.mktemp("cache") / "store.sqlite"
     folder = frames_cache.cache_dir(path)
     saved: dict[str, bytes] = {}
+    outcomes: dict[str, list[str]] = {}
     n = 0
     with Store(path) as store:
         store.add_tokens(TokenEntry(t, {"campaign": f"c{i % 2}"}) for i, t in enumerate(_TOKENS))
         for op in ops:
-            if op[0] == "fetch":
-                for token, item in op[1]:
+            if op[0] in ("fetch", "outage"):
+                made = op[1] if op[0] == "fetch" else [(t, (op[1], {}, "json")) for t in op[2]]
+                for token, item in made:
                     n += 1
                     _record(store, token, item, n)
+                    outcomes.setdefault(token, []).append(item[0])
             elif op[0] == "read":
                 _assert_same(path) if op[1] else _load(path)
                 if folder.exists():  # remember this state, for an "old" manifest later
@@ -149,6 +203,7 @@ def test_cached_frames_equal_flattening_every_body(
                 store.add_tokens(TokenEntry(t, {"client": c}) for t, c in op[1].items())
     _assert_same(path)
     _assert_same(path)  # and again from the cache just written
+    _assert_shown(path, outcomes)
     shutil.rmtree(folder, ignore_errors=True)
 
 

@@ -100,7 +100,10 @@ def test_plain_mode_format(tmp_path: Path) -> None:
     assert not raw.startswith(b"\xef\xbb\xbf")
     lines = raw.decode("utf-8").splitlines()
     assert lines[0].startswith("token,status,status_code,status_text,sexe,min_age,max_age,zipcode")
-    assert lines[0].endswith("phone_numbers,fetched_at,campaign,budget,note")
+    assert lines[0].endswith(
+        "phone_numbers,fetched_at,last_attempt_at,last_attempt_outcome,last_attempt_reason,"
+        "campaign,budget,note"
+    )
     first = lines[1].split(",")
     assert first[7] == "06200"
     assert first[13] == "0.900"

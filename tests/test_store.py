@@ -19,7 +19,9 @@ from smspartner_analytics.core.schema import (
     AnswerRecord,
     Outcome,
     TokenEntry,
+    is_answer,
 )
+from smspartner_analytics.store import queries
 from smspartner_analytics.store.db import SCHEMA_VERSION, Store
 
 T0 = datetime(2025, 3, 1, 12, 0, tzinfo=UTC)
@@ -111,36 +113,125 @@ def test_final_tokens(tmp_path: Path) -> None:
         store.record(ok("ready", "ready"))
         store.record(failed("gone", Outcome.NOT_FOUND, code=32))
         store.record(failed("flaky", Outcome.SERVER_ERROR))
-        store.record(ok("was-final", "downloaded", 0))
-        store.record(failed("was-final", Outcome.TRANSPORT_ERROR, 1))
-        assert store.final_tokens() == {"downloaded", "failed", "gone"}
-        assert store.pending_tokens(["ready", "gone", "new", "flaky"]) == ["ready", "new", "flaky"]
+        # a failed attempt after a final answer (a refresh with a wrong key) leaves it final
+        store.record(ok("still-final", "downloaded", 0))
+        store.record(failed("still-final", Outcome.AUTH_ERROR, 1, code=10))
+        store.record(failed("still-final", Outcome.TRANSPORT_ERROR, 2))
+        store.record(failed("still-gone", Outcome.NOT_FOUND, 0, code=32))
+        store.record(failed("still-gone", Outcome.SERVER_ERROR, 1))
+        # ... and one after a rental still waiting leaves it waiting
+        store.record(ok("waiting", "processing", 0))
+        store.record(failed("waiting", Outcome.PARSE_ERROR, 1))
+        # a later answer from the API is what counts, final or not
+        store.record(failed("back", Outcome.NOT_FOUND, 0, code=32))
+        store.record(ok("back", "ready", 1))
+        final = {"downloaded", "failed", "gone", "still-final", "still-gone"}
+        assert store.final_tokens() == final
+        asked = ["ready", "gone", "new", "flaky", "still-final", "waiting"]
+        assert store.pending_tokens(asked) == ["ready", "new", "flaky", "waiting"]
 
 
-def test_final_sql_matches_schema(tmp_path: Path) -> None:
-    """The store's SQL for "final" agrees with the schema's rule for every outcome and status:
-    a final outcome, or ``ok`` with a terminal status, or a persistent failure."""
+def _kinds() -> list[AnswerRecord]:
+    """One record of every kind: each outcome with each status, persistent or not."""
+    out = []
+    for outcome in Outcome:
+        for status in (*STATUS_LABELS, None):
+            for persistent in (False, True):
+                if outcome == Outcome.OK and (status is None or persistent):
+                    continue  # a success always has a status and is never a failure
+                out.append(
+                    dataclasses.replace(failed("", outcome), status=status, persistent=persistent)
+                )
+    return out
+
+
+def _final_by_schema(history: list[AnswerRecord]) -> bool:
+    """The schema's rule: the latest answer from the API is final (a final outcome, or ``ok``
+    with a terminal status), or the latest attempt is a persistent failure."""
+    answers = [r for r in history if is_answer(r.outcome)]
+    shown = answers[-1] if answers else None
+    return history[-1].persistent or (
+        shown is not None
+        and (
+            shown.outcome in FINAL_OUTCOMES
+            or (shown.outcome == Outcome.OK and shown.status in TERMINAL_STATUSES)
+        )
+    )
+
+
+def test_final_and_shown_sql_match_schema(tmp_path: Path) -> None:
+    """The store's SQL for "final" and for the answer shown agrees with the schema's rules for
+    every outcome and status, alone and after an earlier record of every kind."""
+    kinds = _kinds()
     expected: set[str] = set()
+    shown: dict[str, tuple[AnswerRecord, AnswerRecord | None]] = {}
+    minute = 0
     with Store(tmp_path / "s.sqlite") as store:
-        for outcome in Outcome:
-            for status in (*STATUS_LABELS, None):
-                for persistent in (False, True):
-                    if outcome == Outcome.OK and (status is None or persistent):
-                        continue  # a success always has a status and is never a failure
-                    token = f"{outcome}-{status}-{persistent}"
-                    store.record(
-                        dataclasses.replace(
-                            failed(token, outcome), status=status, persistent=persistent
-                        )
-                    )
-                    if (
-                        outcome in FINAL_OUTCOMES
-                        or (outcome == Outcome.OK and status in TERMINAL_STATUSES)
-                        or persistent
-                    ):
-                        expected.add(token)
+        for i, later in enumerate(kinds):
+            for j, earlier in enumerate([None, *kinds]):
+                token = f"{i}-{j}"
+                history = [r for r in (earlier, later) if r is not None]
+                history = [
+                    dataclasses.replace(r, token=token, fetched_at=T0 + timedelta(minutes=m))
+                    for m, r in enumerate(history, start=minute)
+                ]
+                minute += 2
+                store.record_many(history)
+                if _final_by_schema(history):
+                    expected.add(token)
+                answers = [r for r in history if is_answer(r.outcome)]
+                first = answers[-1] if answers else history[-1]
+                shown[token] = (first, history[-1] if history[-1] is not first else None)
         assert store.final_tokens() == expected
+        assert {r.token: (r, f) for r, f in store.shown_records()} == shown
     assert len(expected) > len(TERMINAL_STATUSES)  # every kind of final answer was made
+    assert any(f is not None for _, f in shown.values())  # and answers shown from before
+
+
+def test_shown_records_keep_the_latest_answer_from_the_api(tmp_path: Path) -> None:
+    with Store(tmp_path / "s.sqlite") as store:
+        store.add_tokens([TokenEntry(t, {}) for t in ("a", "b", "c", "d")])
+        store.record(ok("a", "processing", 0))
+        store.record(ok("a", "ready", 1))
+        store.record(failed("a", Outcome.AUTH_ERROR, 2, code=10))
+        store.record(failed("a", Outcome.TRANSPORT_ERROR, 3))
+        store.record(failed("b", Outcome.TRANSPORT_ERROR, 0))
+        store.record(failed("b", Outcome.SERVER_ERROR, 1))
+        store.record(failed("c", Outcome.NOT_FOUND, 0, code=32))
+        store.record(failed("c", Outcome.API_ERROR, 1, code=99))
+        store.record(ok("d", "ready", 0))
+        shown = store.shown_records()
+        assert [(r.token, r.outcome, r.status, r.fetched_at) for r, _ in shown] == [
+            ("a", Outcome.OK, "ready", T0 + timedelta(minutes=1)),
+            ("b", Outcome.SERVER_ERROR, None, T0 + timedelta(minutes=1)),  # never answered
+            ("c", Outcome.NOT_FOUND, None, T0),
+            ("d", Outcome.OK, "ready", T0),
+        ]
+        assert [(f.outcome, f.fetched_at) if f else None for _, f in shown] == [
+            (Outcome.TRANSPORT_ERROR, T0 + timedelta(minutes=3)),
+            None,
+            (Outcome.API_ERROR, T0 + timedelta(minutes=1)),
+            None,
+        ]
+        # the latest attempts themselves are still there, for those who want them
+        assert [r.outcome for r in store.latest_records()] == [
+            Outcome.TRANSPORT_ERROR, Outcome.SERVER_ERROR, Outcome.API_ERROR, Outcome.OK
+        ]  # fmt: skip
+
+
+@pytest.mark.parametrize("name", ["SHOWN", "FINAL", "ROWS", "LATEST"])
+def test_latest_answer_queries_use_the_answers_index(tmp_path: Path, name: str) -> None:
+    """On a store of a million answers, each token's latest answer is found through the
+    answers(token, id) index (one scan, or a seek per token), never by scanning the table."""
+    with Store(tmp_path / "s.sqlite") as store:
+        store.record(ok("a"))
+    sql = getattr(queries, name)
+    params = (0, 1, 1, 1) if name == "ROWS" else ()
+    with sqlite3.connect(tmp_path / "s.sqlite") as conn:
+        plan = [row[3] for row in conn.execute("EXPLAIN QUERY PLAN " + sql, params)]
+    scans = [step for step in plan if step.startswith("SCAN")]
+    assert all("INDEX" in step or step == "SCAN m" for step in scans), plan  # m: MAX(id)s
+    assert any("answers_token_id" in step for step in plan), plan
 
 
 def test_metadata_upsert_keeps_position_and_newest_metadata(tmp_path: Path) -> None:

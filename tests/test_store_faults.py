@@ -15,7 +15,8 @@ from mounts import read_only_view, small_tmpfs
 from smspartner_analytics.core.errors import ReadOnlyStoreError, StoreError, StoreFullError
 from smspartner_analytics.core.schema import AnswerRecord, Outcome, TokenEntry
 from smspartner_analytics.frames.flattening import load_frames
-from smspartner_analytics.store.db import _ADD_NEW_ROW, SCHEMA_VERSION, Store
+from smspartner_analytics.store.db import SCHEMA_VERSION, Store
+from smspartner_analytics.store.queries import ADD_NEW_ROW
 
 T0 = datetime(2025, 3, 1, 12, 0, tzinfo=UTC)
 
@@ -176,7 +177,7 @@ def test_record_finds_a_new_tokens_position_through_the_index(tmp_path: Path) ->
     with Store(path) as store:  # opening it writable adds the index back
         db = store._db()
         plan = " ".join(
-            str(row[-1]) for row in db.execute("EXPLAIN QUERY PLAN " + _ADD_NEW_ROW, ("t", "x"))
+            str(row[-1]) for row in db.execute("EXPLAIN QUERY PLAN " + ADD_NEW_ROW, ("t", "x"))
         )
         assert "tokens_position" in plan
         assert "SCAN tokens" not in plan

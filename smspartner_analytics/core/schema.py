@@ -13,6 +13,8 @@ from datetime import datetime
 from typing import Final
 
 __all__ = [
+    "ANSWER_OUTCOMES",
+    "ATTEMPT_COLUMNS",
     "ERROR_COLUMNS",
     "FINAL_OUTCOMES",
     "HISTORY_COLUMNS",
@@ -26,6 +28,7 @@ __all__ = [
     "AnswerRecord",
     "Outcome",
     "TokenEntry",
+    "is_answer",
     "is_rental",
     "normalise_status",
 ]
@@ -97,21 +100,50 @@ class Outcome(enum.StrEnum):
 
 #: The stored texts, in declaration order (the categories of the ``outcome`` column).
 OUTCOMES: Final[tuple[str, ...]] = tuple(outcome.value for outcome in Outcome)
+#: Outcomes that are the API's word on the token itself: the rental (``ok``) or "no such rental"
+#: (``not_found``). A token's rows in the frames come from its latest answer of these
+#: (``is_answer``).
+ANSWER_OUTCOMES: Final[frozenset[str]] = frozenset({Outcome.OK, Outcome.NOT_FOUND})
 #: Outcomes that are a final answer from the API for the token (not asked again by default),
 #: besides an ``ok`` answer whose status is terminal.
 FINAL_OUTCOMES: Final[frozenset[str]] = frozenset({Outcome.NOT_FOUND})
 
 
+def is_answer(outcome: str) -> bool:
+    """Whether an answer with this outcome is the API's word on the token (``ANSWER_OUTCOMES``).
+
+    The frames (``load_frames``: rentals, localisations, errors), the store's "final" rule and
+    ``watch`` show each token from its latest such answer. Every other outcome is a *failed
+    attempt* that says nothing about the rental: a refused key (``auth_error``), another refusal
+    of the request (``api_error``: code 31 "token required", codes the API does not document), a
+    rate limit, a server error or error page, a network failure, an unreadable answer. A failed
+    attempt never hides an earlier answer (it is shown in the ``last_attempt_*`` columns beside
+    it); a token with no answer yet is shown by its latest failed attempt, in ``errors``.
+    """
+    return outcome in ANSWER_OUTCOMES
+
+
 def is_rental(outcome: str) -> bool:
-    """Whether a token whose latest answer has this outcome is a *rental* (a rental with data).
+    """Whether a token whose answer shown (``is_answer``) has this outcome is a *rental*.
 
     The one definition, used by the fetch summary ("succeeded"), ``flatten``/``load_frames`` (a row
     of ``rentals``, never of ``errors``), the report's and the dashboard's counts, and
     ``status_summary``: the API answered ``success: true``, **with or without** a ``location``
     object (without one, the rental's status is known and its targeting and cost columns are
-    missing). Every other outcome is a token without data (``errors``).
+    missing). Every other outcome is a token without data (``errors``). In ``load_frames`` the
+    answer shown is the token's latest answer from the API, so a failed attempt after a success
+    (a wrong key, the network down) leaves the token a rental.
     """
     return outcome == Outcome.OK
+
+
+#: The failed attempt after the answer shown, on ``rentals`` and ``errors`` (``load_frames``;
+#: missing when the row is the token's latest attempt, and always in ``flatten``).
+ATTEMPT_COLUMNS: Final[tuple[str, ...]] = (
+    "last_attempt_at",
+    "last_attempt_outcome",
+    "last_attempt_reason",
+)
 
 
 RENTAL_COLUMNS: Final[tuple[str, ...]] = (
@@ -132,6 +164,7 @@ RENTAL_COLUMNS: Final[tuple[str, ...]] = (
     "cost_unit",
     "phone_numbers",
     "fetched_at",
+    *ATTEMPT_COLUMNS,
 )
 LOCALISATION_COLUMNS: Final[tuple[str, ...]] = (
     "token",
@@ -151,6 +184,7 @@ ERROR_COLUMNS: Final[tuple[str, ...]] = (
     "fetched_at",
     "reason",
     "persistent",
+    *ATTEMPT_COLUMNS,
 )
 HISTORY_COLUMNS: Final[tuple[str, ...]] = (
     "token",

@@ -3,17 +3,21 @@
 Beside the store ``NAME.sqlite`` lives the folder ``NAME.sqlite.frames/``: Arrow IPC files
 (``pyarrow``; memory-mapped, read without decoding) holding, for a range of answer ids
 ``(first, last]``, the rows the flattener makes of them (``engine.typed_tables``: typed value by
-value, categorical columns still text), the history rows (no body), and the untypeable values
-(to warn as a fresh flatten would), each row tagged with its answer id and its token's position.
-``manifest.json`` lists the segments, the flattener's version and a mark of the last answer covered.
+value, categorical columns still text) for each token's latest attempt in the range and its latest
+answer from the API in the range (``core.schema.is_answer``), the history rows (every answer, no
+body), and the untypeable values (to warn as a fresh flatten would), each row tagged with its
+answer id and its token's position. ``manifest.json`` lists the segments, the flattener's version
+and a mark of the last answer covered.
 
 ``load_frames`` reads the segments, flattens only the answers stored since (a new segment), keeps
-the rows of each token's latest answer (answers are append-only, so an answer once superseded never
-comes back) in token order, and finishes the frames as a flatten from scratch does
-(``finishing``). The raw answers in the store stay the source of truth: the cache is rebuilt from
-them when the flattener's version changes, when it does not match the store (another file at the
-same path), or on ``load_frames(..., rebuild=True)``. A store folder
-that cannot be written (read-only mount) gets no cache: its frames are flattened in memory.
+the rows of the answer each token is shown from, its latest answer from the API, else its latest
+attempt (answers are append-only, so an answer once superseded never comes back), in token order,
+takes the failed attempt after it (``frames.attempts``, from its ``errors`` and history rows) and
+finishes the frames as a flatten from scratch does (``finishing``). The raw answers in the store
+stay the source of truth: the cache is rebuilt from them when the flattener's version changes,
+when it does not match the store (another file at the same path), or on
+``load_frames(..., rebuild=True)``. A store folder that cannot be written (read-only mount) gets
+no cache: its frames are flattened in memory.
 
 Hand-written because no library keeps a derived table in step with an append-only SQLite log.
 """
@@ -31,17 +35,29 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 
+from smspartner_analytics.frames.attempts import (
+    Attempts,
+    failed_attempts,
+    rows_by_position,
+    shown_ids,
+)
 from smspartner_analytics.frames.cachefiles import read_segment, save, valid_manifest
 from smspartner_analytics.frames.coercion import Problems
-from smspartner_analytics.frames.dtypes import ERROR_DTYPES, TEXT, TIMESTAMP
+from smspartner_analytics.frames.dtypes import TEXT, TIMESTAMP
 from smspartner_analytics.frames.engine import PROBLEM_COLUMNS, Collector, typed_tables
-from smspartner_analytics.frames.finishing import LOCALISATION_TYPED, RENTAL_TYPED, Tables
+from smspartner_analytics.frames.finishing import (
+    ERROR_TYPED,
+    LOCALISATION_TYPED,
+    RENTAL_TYPED,
+    Tables,
+)
 from smspartner_analytics.frames.records import add_record
 
 __all__ = ["BODY_PROBLEM", "FLATTENER_VERSION", "CacheSource", "Loaded", "cache_dir", "read_tables"]
 
-#: Bump when the flattener's output for a stored answer changes: caches are then rebuilt.
-FLATTENER_VERSION: Final = 1
+#: Bump when the flattener's output for a stored answer changes, or which answers a segment keeps
+#: (2: a token's latest answer from the API besides its latest attempt): caches are then rebuilt.
+FLATTENER_VERSION: Final = 2
 _FORMAT: Final = f"frames-cache-1/flattener-{FLATTENER_VERSION}/pandas-{pd.__version__}"
 _CHUNK: Final = 100_000  # answers flattened at a time (bounded memory on a million)
 _MAX_SEGMENTS: Final = 24  # merged into one beyond this
@@ -58,7 +74,7 @@ _PROBLEM_TYPED: Final[dict[str, object]] = {"column": TEXT, "seq": pd.Int64Dtype
 _TYPED: Final[dict[str, dict[str, object]]] = {
     "rentals": RENTAL_TYPED,
     "localisations": LOCALISATION_TYPED,
-    "errors": ERROR_DTYPES,
+    "errors": ERROR_TYPED,
     "history": _HISTORY_TYPED,
     "problems": _PROBLEM_TYPED,
 }
@@ -86,6 +102,7 @@ class Loaded:
     history: pd.DataFrame
     problems: pd.DataFrame  # column, token of each untypeable value, in report order
     rental_positions: np.ndarray  # each rentals row's token position
+    attempts: Attempts  # the failed attempts after the answers shown
 
 
 def cache_dir(store_path: Path) -> Path:
@@ -225,7 +242,7 @@ def _problem_part(
     )
 
 
-# -- reading: the latest answer per token -------------------------------------------------------
+# -- reading: the answer shown per token (its latest answer from the API) ----------------------
 
 
 def _latest(part: dict[str, pa.Table]) -> Loaded:
@@ -233,11 +250,9 @@ def _latest(part: dict[str, pa.Table]) -> Loaded:
     hpos = history.column("position").to_numpy()
     hid = history.column("answer_id").to_numpy()
     order = np.lexsort((hid, hpos))
-    spos = hpos[order]
-    last = np.ones(len(order), dtype=bool)
-    last[:-1] = spos[1:] != spos[:-1]
+    shown, last = shown_ids(history, order)
     latest = np.zeros(int(hid.max()) + 2 if len(hid) else 1, dtype=bool)
-    latest[hid[order][last]] = True
+    latest[shown[shown >= 0]] = True
 
     def pick(name: str) -> pa.Table:
         table = part[name]
@@ -254,16 +269,23 @@ def _latest(part: dict[str, pa.Table]) -> Loaded:
         np.lexsort((probs.column("seq").to_numpy()[pkeep],
                     probs.column("position").to_numpy()[pkeep], rank))
     ]  # fmt: skip
-    rentals = pick("rentals")
+    rentals, errors = pick("rentals"), pick("errors")
+    failing, failures = failed_attempts(part["errors"], history, shown, last)
+    rental_positions = rentals.column("position").to_numpy()
     return Loaded(
         tables=Tables(
             _to_pandas(rentals, RENTAL_TYPED),
             _to_pandas(pick("localisations"), LOCALISATION_TYPED),
-            _to_pandas(pick("errors"), ERROR_DTYPES),
+            _to_pandas(errors, ERROR_TYPED),
         ),
         history=_to_pandas(history.take(pa.array(order)), _HISTORY_TYPED),
         problems=_to_pandas(probs.take(pa.array(pkeep)), _PROBLEM_TYPED),
-        rental_positions=rentals.column("position").to_numpy(),
+        rental_positions=rental_positions,
+        attempts=Attempts(
+            failures,
+            rows_by_position(rental_positions, failing),
+            rows_by_position(errors.column("position").to_numpy(), failing),
+        ),
     )
 
 

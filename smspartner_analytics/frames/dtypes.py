@@ -16,6 +16,7 @@ from typing import Final
 import pandas as pd
 
 from smspartner_analytics.core.schema import (
+    ATTEMPT_COLUMNS,
     ERROR_COLUMNS,
     HISTORY_COLUMNS,
     LOCALISATION_COLUMNS,
@@ -25,6 +26,7 @@ from smspartner_analytics.core.schema import (
 )
 
 __all__ = [
+    "ATTEMPT_DTYPES",
     "ERROR_DTYPES",
     "HISTORY_DTYPES",
     "LOCALISATION_DTYPES",
@@ -54,6 +56,13 @@ _INT: Final = pd.Int64Dtype()
 _FLOAT: Final = "float64"
 _CATEGORY: Final = "category"
 
+#: The failed attempt after the answer shown (``schema.ATTEMPT_COLUMNS``), last on rentals and
+#: errors.
+ATTEMPT_DTYPES: Final[dict[str, object]] = {
+    "last_attempt_at": TIMESTAMP,
+    "last_attempt_outcome": OUTCOME_DTYPE,
+    "last_attempt_reason": TEXT,
+}
 RENTAL_DTYPES: Final[dict[str, object]] = {
     "token": TEXT,
     "status": STATUS_DTYPE,
@@ -72,6 +81,7 @@ RENTAL_DTYPES: Final[dict[str, object]] = {
     "cost_unit": _FLOAT,
     "phone_numbers": _INT,
     "fetched_at": TIMESTAMP,
+    **ATTEMPT_DTYPES,
 }
 LOCALISATION_DTYPES: Final[dict[str, object]] = {
     "token": TEXT,
@@ -91,6 +101,7 @@ ERROR_DTYPES: Final[dict[str, object]] = {
     "fetched_at": TIMESTAMP,
     "reason": TEXT,
     "persistent": "boolean",
+    **ATTEMPT_DTYPES,
 }
 HISTORY_DTYPES: Final[dict[str, object]] = {
     "token": TEXT,
@@ -101,6 +112,7 @@ HISTORY_DTYPES: Final[dict[str, object]] = {
     "http_status": _INT,
 }
 
+assert tuple(ATTEMPT_DTYPES) == ATTEMPT_COLUMNS
 assert tuple(RENTAL_DTYPES) == RENTAL_COLUMNS
 assert tuple(LOCALISATION_DTYPES) == LOCALISATION_COLUMNS
 assert tuple(ERROR_DTYPES) == ERROR_COLUMNS
@@ -127,9 +139,11 @@ def is_text_column(series: pd.Series) -> bool:
 class Frames:
     """The four tables of the data dictionary (``docs/data-dictionary.md``).
 
-    ``rentals``: one row per token whose latest answer is a success (+ token metadata columns);
+    ``rentals``: one row per token whose answer shown is a success (+ token metadata columns);
     ``localisations``: one row per ``details_localisation`` entry; ``errors``: one row per token
-    whose latest answer is not a success; ``history``: every stored answer over time.
+    whose answer shown is not a success; ``history``: every stored answer over time. The answer
+    shown is the token's latest answer from the API (``core.schema.is_answer``), else its latest
+    failed attempt.
     """
 
     rentals: pd.DataFrame

@@ -9,7 +9,7 @@
 from __future__ import annotations
 
 import gc
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from datetime import datetime
 from operator import itemgetter
@@ -21,6 +21,7 @@ import pandas as pd
 from smspartner_analytics.core.labels import Labels
 from smspartner_analytics.core.schema import normalise_status
 from smspartner_analytics.frames.arrays import safe_divide
+from smspartner_analytics.frames.attempts import Attempts
 from smspartner_analytics.frames.coercion import (
     Problems,
     describe,
@@ -29,8 +30,9 @@ from smspartner_analytics.frames.coercion import (
     to_text,
     to_timestamp,
 )
-from smspartner_analytics.frames.dtypes import ERROR_DTYPES, TEXT, Frames, empty_frame
+from smspartner_analytics.frames.dtypes import TEXT, Frames, empty_frame
 from smspartner_analytics.frames.finishing import (
+    ERROR_TYPED,
     LOCALISATION_TYPED,
     RENTAL_TYPED,
     Tables,
@@ -160,7 +162,7 @@ class Collector:
         return (
             _transpose(self.rental_rows, _RENTAL_RAW),
             _transpose(self.loc_rows, _LOC_RAW),
-            _transpose(self.error_rows, tuple(ERROR_DTYPES)),
+            _transpose(self.error_rows, tuple(ERROR_TYPED)),
         )
 
 
@@ -296,19 +298,19 @@ def shortfall(
 def _errors_table(raw: _Raw, problems: Problems) -> pd.DataFrame:
     tokens = raw["token"]
     if not tokens:
-        return empty_frame(ERROR_DTYPES)
+        return empty_frame(ERROR_TYPED)
     return pd.DataFrame(
         {
-            "token": pd.array(tokens, dtype=ERROR_DTYPES["token"]),  # type: ignore[call-overload]
+            "token": pd.array(tokens, dtype=ERROR_TYPED["token"]),  # type: ignore[call-overload]
             "error_code": to_int(raw["error_code"], "error_code", tokens, problems),
-            "error_message": pd.array(raw["error_message"], dtype=ERROR_DTYPES["error_message"]),  # type: ignore[call-overload]
+            "error_message": pd.array(raw["error_message"], dtype=ERROR_TYPED["error_message"]),  # type: ignore[call-overload]
             "http_status": to_int(raw["http_status"], "http_status", tokens, problems),
             "attempts": to_int(raw["attempts"], "attempts", tokens, problems),
             "fetched_at": to_timestamp(raw["fetched_at"]),
-            "reason": pd.array(raw["reason"], dtype=ERROR_DTYPES["reason"]),  # type: ignore[call-overload]
+            "reason": pd.array(raw["reason"], dtype=ERROR_TYPED["reason"]),  # type: ignore[call-overload]
             "persistent": pd.array(raw["persistent"], dtype="boolean"),
         },
-        columns=list(ERROR_DTYPES),
+        columns=list(ERROR_TYPED),
     )
 
 
@@ -326,9 +328,17 @@ def typed_tables(columns: Collector, problems: Problems) -> Tables:
     )
 
 
-def build_frames(columns: Collector, labels: Labels | None) -> Frames:
-    """Typed frames from the collected columns; warns once per column with untypeable values."""
+def build_frames(
+    columns: Collector,
+    labels: Labels | None,
+    attempts: Callable[[Tables], Attempts | None] | None = None,
+) -> Frames:
+    """Typed frames from the collected columns; warns once per column with untypeable values.
+
+    ``attempts`` gives, from the typed tables, the failed attempts after the answers shown (the
+    ``last_attempt_*`` columns; all missing without it)."""
     problems = Problems()
-    frames = finish_frames(typed_tables(columns, problems), labels)
+    tables = typed_tables(columns, problems)
+    frames = finish_frames(tables, labels, None if attempts is None else attempts(tables))
     problems.emit(stacklevel=4)
     return frames

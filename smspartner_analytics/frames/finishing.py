@@ -17,7 +17,9 @@ import pandas as pd
 
 from smspartner_analytics.core.labels import Labels, load_labels
 from smspartner_analytics.frames.arrays import relabel_categories
+from smspartner_analytics.frames.attempts import Attempts, attempt_columns
 from smspartner_analytics.frames.dtypes import (
+    ATTEMPT_DTYPES,
     ERROR_DTYPES,
     HISTORY_DTYPES,
     LOCALISATION_DTYPES,
@@ -29,6 +31,7 @@ from smspartner_analytics.frames.dtypes import (
 )
 
 __all__ = [
+    "ERROR_TYPED",
     "LOCALISATION_TYPED",
     "RENTAL_TYPED",
     "Tables",
@@ -39,11 +42,16 @@ __all__ = [
 _LABELLED: Final = ("interest_label", "category_label")
 _TEXT_IN_TABLES: Final = ("status", "sexe", "interest", "category", "type")
 
-#: Rentals as typed row by row: no label columns, categorical columns still text.
+#: Rentals as typed row by row: no label columns, no ``last_attempt_*`` columns (added here from
+#: the store's failed attempts), categorical columns still text.
 RENTAL_TYPED: Final[dict[str, object]] = {
     name: (TEXT if name in _TEXT_IN_TABLES else dtype)
     for name, dtype in RENTAL_DTYPES.items()
-    if name not in _LABELLED
+    if name not in _LABELLED and name not in ATTEMPT_DTYPES
+}
+#: Errors as typed row by row: without the ``last_attempt_*`` columns.
+ERROR_TYPED: Final[dict[str, object]] = {
+    name: dtype for name, dtype in ERROR_DTYPES.items() if name not in ATTEMPT_DTYPES
 }
 #: Localisations as typed row by row: ``type`` still text (not yet lower-cased).
 LOCALISATION_TYPED: Final[dict[str, object]] = {
@@ -78,17 +86,31 @@ def _labelled(ids: pd.Categorical, labels: Labels, kind: str) -> pd.Categorical:
     return relabel_categories(ids, lambda category: labels.label(kind, str(category)))
 
 
-def finish_frames(tables: Tables, labels: Labels | None) -> Frames:
-    """``Frames`` (without ``history``) from typed tables: categoricals and label columns."""
+def finish_frames(
+    tables: Tables, labels: Labels | None, attempts: Attempts | None = None
+) -> Frames:
+    """``Frames`` (without ``history``) from typed tables: categoricals, label columns and the
+    ``last_attempt_*`` columns (``attempts``: the failed attempts after the answers shown)."""
     return Frames(
-        rentals=_finish_rentals(tables.rentals, labels),
+        rentals=_finish_rentals(tables.rentals, labels, attempts),
         localisations=_finish_localisations(tables.localisations),
-        errors=tables.errors if len(tables.errors) else empty_frame(ERROR_DTYPES),
+        errors=_finish_errors(tables.errors, attempts),
         history=empty_frame(HISTORY_DTYPES),
     )
 
 
-def _finish_rentals(table: pd.DataFrame, labels: Labels | None) -> pd.DataFrame:
+def _finish_errors(table: pd.DataFrame, attempts: Attempts | None) -> pd.DataFrame:
+    if not len(table):
+        return empty_frame(ERROR_DTYPES)
+    data = {name: table[name].array for name in ERROR_TYPED}
+    last, which = (None, None) if attempts is None else (attempts.last, attempts.error_rows)
+    data.update(attempt_columns(last, which, len(table)))
+    return pd.DataFrame(data, columns=list(ERROR_DTYPES))
+
+
+def _finish_rentals(
+    table: pd.DataFrame, labels: Labels | None, attempts: Attempts | None
+) -> pd.DataFrame:
     if not len(table):
         return empty_frame(RENTAL_DTYPES)
     labels = labels or load_labels()
@@ -101,6 +123,8 @@ def _finish_rentals(table: pd.DataFrame, labels: Labels | None) -> pd.DataFrame:
     data["interest_label"] = _labelled(interest, labels, "interest")
     data["category"] = category
     data["category_label"] = _labelled(category, labels, "category")
+    last, which = (None, None) if attempts is None else (attempts.last, attempts.rental_rows)
+    data.update(attempt_columns(last, which, len(table)))
     return pd.DataFrame(data, columns=list(RENTAL_DTYPES))
 
 

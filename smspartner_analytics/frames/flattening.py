@@ -29,6 +29,7 @@ from smspartner_analytics.core.schema import (
     STATUS_BY_CODE,
     AnswerRecord,
 )
+from smspartner_analytics.frames.attempts import Attempts, LastAttempts, rows_by_token
 from smspartner_analytics.frames.cache import BODY_PROBLEM, CacheSource, read_tables
 from smspartner_analytics.frames.coercion import DataWarning, Problems, to_timestamp
 from smspartner_analytics.frames.dtypes import (
@@ -40,7 +41,7 @@ from smspartner_analytics.frames.dtypes import (
     empty_frame,
 )
 from smspartner_analytics.frames.engine import Collector, build_frames, paused_gc
-from smspartner_analytics.frames.finishing import finish_frames
+from smspartner_analytics.frames.finishing import Tables, finish_frames
 from smspartner_analytics.frames.metadata import join_metadata_by_position
 from smspartner_analytics.frames.records import add_record, broken_message
 
@@ -94,7 +95,7 @@ def _saved_answer(item: str | bytes | os.PathLike[str]) -> tuple[object, str | N
 class StoreLike(Protocol):
     """What ``load_frames`` reads from a store (``store.Store`` has it)."""
 
-    def latest_records(self) -> list[AnswerRecord]: ...
+    def shown_records(self) -> list[tuple[AnswerRecord, AnswerRecord | None]]: ...
     def history_records(self) -> list[AnswerRecord]: ...
     def token_metadata(self) -> dict[str, dict[str, str]]: ...
 
@@ -112,8 +113,10 @@ def load_frames(
     cache: bool = True,
     rebuild: bool = False,
 ) -> Frames:
-    """``Frames`` from a store (or the path of one): the latest answer per token, the tokens'
-    metadata joined as extra ``rentals`` columns, and ``history`` with every answer over time.
+    """``Frames`` from a store (or the path of one): one row per token from its latest answer
+    from the API (``core.schema.is_answer``; a token without one: its latest failed attempt),
+    with the failed attempt after it in the ``last_attempt_*`` columns, the tokens' metadata
+    joined as extra ``rentals`` columns, and ``history`` with every answer over time.
 
     Each stored answer is parsed once in its life: the typed rows are kept beside the store
     (``frames.cache``) and only answers stored since the last call are flattened. ``rebuild``
@@ -150,7 +153,7 @@ def _load_cached(store: CacheSource, labels: Labels | None, *, rebuild: bool) ->
             warnings.warn(broken_message(shown), DataWarning, stacklevel=4)
         else:
             problems.add(column, shown, range(len(shown)))
-    frames = finish_frames(loaded.tables, labels)
+    frames = finish_frames(loaded.tables, labels, loaded.attempts)
     problems.emit(stacklevel=4)
     frames.rentals = join_metadata_by_position(
         frames.rentals, loaded.rental_positions, store.metadata_texts(), store.tokens
@@ -162,16 +165,36 @@ def _load_cached(store: CacheSource, labels: Labels | None, *, rebuild: bool) ->
 def _load(store: StoreLike, labels: Labels | None) -> Frames:
     columns = Collector()
     broken: list[str] = []
-    for rec in store.latest_records():
+    failing: dict[str, int] = {}
+    failures: list[AnswerRecord] = []
+    for rec, failure in store.shown_records():
         bad = add_record(
             columns, rec.token, rec.fetched_at, rec.http_status, rec.outcome, rec.status,
             rec.error_code, rec.error_message, rec.attempts, rec.body, rec.reason, rec.persistent,
         )  # fmt: skip
         if bad:
             broken.append(rec.token)
+        if failure is not None:
+            failing[rec.token] = len(failures)
+            failures.append(failure)
     if broken:
         warnings.warn(broken_message(broken), DataWarning, stacklevel=4)
-    frames = build_frames(columns, labels)
+
+    def attempts(tables: Tables) -> Attempts | None:
+        if not failures:
+            return None
+        last = LastAttempts(
+            to_timestamp([f.fetched_at for f in failures]),
+            [f.outcome for f in failures],
+            [f.reason for f in failures],
+        )
+        return Attempts(
+            last,
+            rows_by_token(tables.rentals["token"].tolist(), failing),
+            rows_by_token(tables.errors["token"].tolist(), failing),
+        )
+
+    frames = build_frames(columns, labels, attempts)
     del columns  # freed by reference counting, before the collector is back on
     frames.rentals = join_metadata(frames.rentals, store.token_metadata())
     frames.history = _history_frame(store.history_records())

@@ -30,11 +30,13 @@ from smspartner_analytics.core.numbers import Locale
 __all__ = [
     "CAMPAIGN",
     "CONTACTS_NOTE",
+    "STALE_FACT",
     "TOP_ROWS",
     "Fact",
     "Summary",
     "Zone",
     "report_zone",
+    "stale_note",
     "summarise",
     "to_local",
 ]
@@ -51,6 +53,9 @@ CONTACTS_NOTE: Final = (
     "Asked for: the desired volumes added up. Obtained: per rental and locality, the smaller of "
     "desired and available, added up. Billed: the quantity on the rentals, what the API charged."
 )
+
+#: The fact counting tokens shown from an earlier answer (only when there are some).
+STALE_FACT: Final = "Latest attempt failed (earlier answer shown)"
 
 FactKind = Literal["int", "money", "unit_money", "ratio", "datetime", "text"]
 
@@ -161,9 +166,11 @@ def summarise(
     volume = tables["volume_by_location.csv"]
     desired, obtained = _total(volume, "volume_desired"), _total(volume, "volume_obtained")
     short = volume[volume["shortfall"].fillna(0) > 0] if "shortfall" in volume else volume
+    stale = _stale(rentals) + _stale(errors)
     facts = [
         Fact("Rentals", len(rentals), "int"),
         Fact("Tokens in error", len(errors), "int"),
+        *([Fact(STALE_FACT, stale, "int")] if stale else []),
         Fact("Contacts billed", round(quantity), "int"),
         Fact("Spend", spend, "money"),
         Fact("Average cost per contact", _ratio(spend, quantity), "unit_money"),
@@ -179,12 +186,26 @@ def summarise(
     return Summary(
         facts=facts,
         status=_status(tables["status_summary.csv"], errors),
-        notes=[CONTACTS_NOTE],
+        notes=[CONTACTS_NOTE, *([stale_note(stale)] if stale else [])],
         spend=tables["spend_by_category.csv"].head(TOP_ROWS),
         shortfalls=short.head(TOP_ROWS),
         zone=zone,
         locale=locale,
         campaigns=spend_by(rentals, CAMPAIGN).head(TOP_ROWS) if CAMPAIGN in rentals else None,
+    )
+
+
+def _stale(table: pd.DataFrame) -> int:
+    """Rows shown from an earlier answer because the token's latest attempt failed."""
+    return int(table["last_attempt_at"].notna().sum()) if "last_attempt_at" in table else 0
+
+
+def stale_note(count: int) -> str:
+    """The line under the totals when some tokens' latest attempt failed."""
+    return (
+        f"{count:,} token(s) show their latest answer from the API: the attempt after it failed "
+        "(a refused key, a wrong base URL, the network down; see the last_attempt_* columns of "
+        "rentals and errors). Fix the cause and fetch again to update them."
     )
 
 

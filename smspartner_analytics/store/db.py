@@ -1,14 +1,18 @@
 """The durable store: every answer the API gave, in SQLite, append-only.
 
-Tables and versions: ``store.layout``; opening the file and SQLite's errors: ``store.connection``.
+Tables and versions: ``store.layout``; opening the file and SQLite's errors: ``store.connection``;
+the SQL: ``store.queries``.
 
 Bodies are stored whole (the client refuses answers above its size cap before they get here).
 
 Answers are only ever inserted (``record``: one in its own transaction; ``record_many``: a group
 in one, as fetch's writer does), so the latest answer per token is the one with the highest
-``id``. The API key is never written: records carry no key. Recording an answer costs the same on
-a store of a hundred or a million tokens: the token is found by its primary key and a new token's
-position comes from the ``tokens(position)`` index.
+``id``. Failed attempts are kept too, but never hide an answer: what the frames show for a token
+(``shown_records``, the cache's ``answer_rows``) and whether it is final (``final_tokens``) come
+from its latest answer from the API (``core.schema.is_answer``), the failed attempts after it
+being shown beside it. The API key is never written: records carry no key. Recording an answer
+costs the same on a store of a hundred or a million tokens: the token is found by its primary key
+and a new token's position comes from the ``tokens(position)`` index.
 
 Durability: WAL journal with ``synchronous=NORMAL``. A committed answer is in the WAL file as soon
 as ``record()`` or ``record_many()`` returns, so killing the process (even ``SIGKILL``) loses
@@ -28,59 +32,16 @@ import threading
 from collections.abc import Iterable
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, Final
+from typing import Any
 
 from smspartner_analytics.core.closing import Closing
 from smspartner_analytics.core.errors import ReadOnlyStoreError, StoreError
 from smspartner_analytics.core.schema import AnswerRecord, TokenEntry
+from smspartner_analytics.store import queries as sql
 from smspartner_analytics.store.connection import open_connection, store_error, transaction
 from smspartner_analytics.store.layout import SCHEMA_VERSION, read_schema_version
 
 __all__ = ["SCHEMA_VERSION", "Store", "parse_metadata"]
-
-_SELECT: Final = (
-    "SELECT a.token, a.fetched_at, a.http_status, a.outcome, a.status, a.error_code, "
-    "a.error_message, a.attempts, a.body, a.reason, a.persistent FROM answers a "
-)
-_LATEST_IDS: Final = (
-    "JOIN (SELECT token, MAX(id) AS id FROM answers GROUP BY token) m ON a.id = m.id "
-)
-_INSERT: Final = (
-    "INSERT INTO answers (token, fetched_at, http_status, outcome, status, error_code, "
-    "error_message, attempts, body, reason, persistent) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
-)
-_LATEST: Final = _SELECT + _LATEST_IDS + "JOIN tokens t ON t.token = a.token ORDER BY t.position"
-_HISTORY: Final = _SELECT + "JOIN tokens t ON t.token = a.token ORDER BY t.position, a.id"
-_RECENT: Final = _SELECT + "WHERE a.token = ? ORDER BY a.id DESC LIMIT ?"
-# For the frames cache: answers by id range, with the token's position (never changes).
-_ROWS: Final = (
-    "SELECT a.id, t.position, a.token, a.fetched_at, a.http_status, a.outcome, a.status, "
-    "a.error_code, a.error_message, a.attempts, a.body, a.reason, a.persistent FROM answers a "
-    "JOIN tokens t ON t.token = a.token WHERE a.id > ? AND a.id <= ? AND NOT EXISTS "
-    "(SELECT 1 FROM answers b WHERE b.token = a.token AND b.id > a.id AND b.id <= ?) ORDER BY a.id"
-)
-_HISTORY_ROWS: Final = (
-    "SELECT a.id, t.position, a.token, a.fetched_at, a.outcome, a.status, a.http_status "
-    "FROM answers a JOIN tokens t ON t.token = a.token WHERE a.id > ? AND a.id <= ? ORDER BY a.id"
-)
-# Final answers (schema.FINAL_OUTCOMES, ok with a schema.TERMINAL_STATUSES status, and
-# persistent failures); tests/test_store.py checks this stays in step with the schema module.
-_FINAL: Final = (
-    "SELECT a.token FROM answers a "
-    "JOIN (SELECT token, MAX(id) AS id FROM answers GROUP BY token) m ON a.id = m.id "
-    "WHERE a.outcome = 'not_found' OR (a.outcome = 'ok' AND a.status IN ('failed', 'downloaded'))"
-    " OR a.persistent = 1"
-)
-_PERSISTENT: Final = (
-    "SELECT a.token FROM answers a "
-    "JOIN (SELECT token, MAX(id) AS id FROM answers GROUP BY token) m ON a.id = m.id "
-    "WHERE a.persistent = 1"
-)
-# A new token goes last; MAX(position) reads the end of the tokens(position) index.
-_ADD_NEW_ROW: Final = (
-    "INSERT INTO tokens (token, metadata, first_seen, position) "
-    "SELECT ?, '{}', ?, COALESCE(MAX(position), -1) + 1 FROM tokens"
-)
 
 
 def _now() -> str:
@@ -222,8 +183,8 @@ class Store(Closing):
             for rec in records:
                 known = db.execute("SELECT 1 FROM tokens WHERE token = ?", (rec.token,)).fetchone()
                 if known is None:
-                    db.execute(_ADD_NEW_ROW, (rec.token, _now()))
-                db.execute(_INSERT, _values(rec))
+                    db.execute(sql.ADD_NEW_ROW, (rec.token, _now()))
+                db.execute(sql.INSERT, _values(rec))
                 count += 1
         return count
 
@@ -237,20 +198,33 @@ class Store(Closing):
                 raise store_error(exc, self._path, "reading") from None
 
     def latest_records(self) -> list[AnswerRecord]:
-        """The latest answer per token, in the order tokens were added (unanswered: absent)."""
-        return [_row_to_record(r) for r in self._query(_LATEST)]
+        """The latest attempt per token, whatever its outcome, in the order tokens were added
+        (unanswered: absent). What the frames show is ``shown_records``."""
+        return [_row_to_record(r) for r in self._query(sql.LATEST)]
+
+    def shown_records(self) -> list[tuple[AnswerRecord, AnswerRecord | None]]:
+        """Per token, in the order tokens were added (unanswered: absent): the answer the frames
+        show, its latest answer from the API (``core.schema.is_answer``) or, without one, its
+        latest attempt; and its latest attempt when that came after it (a failure), else None."""
+        rows = self._query(sql.SHOWN)
+        later = [r[11] for r in rows if r[11] is not None]
+        failed = {}
+        if later:
+            found = self._query(sql.BY_IDS, (json.dumps(later),))
+            failed = {r[0]: _row_to_record(r[1:]) for r in found}
+        return [(_row_to_record(r), failed.get(r[11])) for r in rows]
 
     def history_records(self) -> list[AnswerRecord]:
         """Every answer, by token (in the order tokens were added) then time."""
-        return [_row_to_record(r) for r in self._query(_HISTORY)]
+        return [_row_to_record(r) for r in self._query(sql.HISTORY)]
 
     def recent_records(self, token: str, count: int) -> list[AnswerRecord]:
         """The ``count`` latest answers for ``token``, newest first."""
-        return [_row_to_record(r) for r in self._query(_RECENT, (token, count))]
+        return [_row_to_record(r) for r in self._query(sql.RECENT, (token, count))]
 
     def persistent_tokens(self) -> set[str]:
         """Tokens whose latest answer is a failure marked persistent (skipped unless refreshed)."""
-        return {r[0] for r in self._query(_PERSISTENT)}
+        return {r[0] for r in self._query(sql.PERSISTENT)}
 
     def tokens(self) -> list[str]:
         """Every known token, in the order they were added."""
@@ -276,8 +250,10 @@ class Store(Closing):
         return self._query("SELECT position, metadata FROM tokens ORDER BY position")
 
     def final_tokens(self) -> set[str]:
-        """Tokens whose latest answer is final: not found, or a failed/downloaded rental."""
-        return {r[0] for r in self._query(_FINAL)}
+        """Tokens not asked again by default: their latest answer from the API is final (not
+        found, or a failed/downloaded rental), even when attempts after it failed, or their
+        latest attempt is a persistent failure."""
+        return {r[0] for r in self._query(sql.FINAL)}
 
     def pending_tokens(self, tokens: Iterable[str]) -> list[str]:
         """``tokens`` (in order) without the final ones: what a default fetch would ask."""
@@ -297,15 +273,16 @@ class Store(Closing):
         return str(row[0][0]), str(row[0][1]), int(answer_id)
 
     def answer_rows(self, after: int, upto: int) -> list[tuple[Any, ...]]:
-        """Answers with ``after < id <= upto`` that are their token's latest up to ``upto``:
-        (id, position, token, fetched_at text, http_status, outcome, status, error_code,
-        error_message, attempts, body, reason, persistent), by id."""
-        return self._query(_ROWS, (after, upto, upto))
+        """Answers with ``after < id <= upto`` that are their token's latest up to ``upto``, or its
+        latest answer from the API (``core.schema.is_answer``) up to ``upto``: (id, position,
+        token, fetched_at text, http_status, outcome, status, error_code, error_message,
+        attempts, body, reason, persistent), by id."""
+        return self._query(sql.ROWS, (after, upto, upto, upto))
 
     def history_rows(self, after: int, upto: int) -> list[tuple[Any, ...]]:
         """Every answer with ``after < id <= upto``, without its body: (id, position, token,
         fetched_at text, outcome, status, http_status), by id."""
-        return self._query(_HISTORY_ROWS, (after, upto))
+        return self._query(sql.HISTORY_ROWS, (after, upto))
 
     def count_answers(self) -> int:
         """How many answers are stored, all tokens and times included."""
