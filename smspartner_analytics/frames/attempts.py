@@ -107,14 +107,16 @@ def shown_ids(history: pa.Table, order: np.ndarray) -> tuple[np.ndarray, np.ndar
     spos = history.column("position").to_numpy()[order]
     sid = history.column("answer_id").to_numpy()[order]
     last = np.full(int(spos[-1]) + 1 if len(spos) else 0, -1, dtype=np.int64)
-    last[spos[_group_ends(spos)]] = sid[_group_ends(spos)]
-    shown = last.copy()
+    ends = _group_ends(spos)
+    last[spos[ends]] = sid[ends]
     answered = pc.is_in(history.column("outcome"), value_set=_ANSWERS)
+    if pc.all(answered).as_py() is not False:  # no failed attempt stored: the usual case
+        return last, last
+    shown = last.copy()
     answered_sorted = answered.to_numpy(zero_copy_only=False)[order]
-    if answered_sorted.any():
-        apos, aid = spos[answered_sorted], sid[answered_sorted]
-        ends = _group_ends(apos)
-        shown[apos[ends]] = aid[ends]
+    apos, aid = spos[answered_sorted], sid[answered_sorted]
+    ends = _group_ends(apos)
+    shown[apos[ends]] = aid[ends]
     return shown, last
 
 
@@ -132,6 +134,8 @@ def failed_attempts(
     and their when, outcome and reason (from their ``errors`` row and their history row; the
     tables' rows are tagged ``answer_id``)."""
     failing = np.flatnonzero(last != shown)
+    if not len(failing):
+        return failing, LastAttempts(pd.array([], dtype=TIMESTAMP), [], [])
     ids = last[failing]
     is_failure = np.zeros(int(max(last.max(initial=0), _top(errors), _top(history))) + 1, bool)
     is_failure[ids] = True
