@@ -8,9 +8,11 @@ choices it is given, and why:
 - The API key stays in the kernel: the page's code holds no setting (it reads
   ``SMSPARTNER_DASHBOARD_*`` and resolves the key like the CLI), cells are hidden, tracebacks are
   off and every error shown on the page is one redacted line.
-- A kernel with no page connected for :data:`IDLE_TIMEOUT` seconds is shut down (culled). A closed
-  tab's websocket closes at once; a page that vanished without closing it is dropped after the
-  websocket pings go unanswered (30 s), and its kernel is then culled like the others.
+- Closing the tab shuts its kernel down at once: Voilà's page posts its shutdown request on
+  ``beforeunload``, with the ``_xsrf`` cookie that this server sets with the page
+  (:func:`_with_xsrf_cookie`). A kernel with no page connected for :data:`IDLE_TIMEOUT` seconds is
+  shut down too (culled): a page that vanished without closing (a laptop put to sleep, a crashed
+  browser) is dropped after the websocket pings go unanswered (30 s), and its kernel is culled.
 - The page asks nothing from other machines: the ``smspartner`` template is Voilà's ``lab``
   without Font Awesome (from a CDN) and the Mermaid loader. MathJax is already off in ``lab``;
   ipywidgets' own scripts come from the local server.
@@ -142,6 +144,30 @@ def _voila_config(host: str, port: int, token: str, idle_timeout: int) -> Any:
     return config
 
 
+def _with_xsrf_cookie(handlers: list[Any]) -> list[Any]:
+    """Voilà's handlers, the page's own made to set the ``_xsrf`` cookie with the page.
+
+    On ``beforeunload`` Voilà's page posts ``voila/api/shutdown/<kernel>`` with the ``_xsrf``
+    cookie's value as the form's ``_xsrf`` field, the check the Jupyter server makes on every
+    POST. Voilà 0.5's page handler never reads ``xsrf_token``, which is what makes tornado set
+    that cookie, so the field was empty, the POST was refused (403) and the kernel lived on until
+    the idle cull. Reading it before the page is written sets the cookie; the check stays on.
+    """
+    import tornado.web
+    from voila.tornado.handler import TornadoVoilaHandler
+
+    class PageHandler(TornadoVoilaHandler):  # type: ignore[misc]
+        @tornado.web.authenticated
+        async def get(self, path: str | None = None) -> None:
+            self.xsrf_token  # noqa: B018 - read for its effect: tornado sets the _xsrf cookie
+            await super().get(path)
+
+    return [
+        (spec[0], PageHandler, *spec[2:]) if spec[1] is TornadoVoilaHandler else spec
+        for spec in handlers
+    ]
+
+
 def serve(options: ServeOptions) -> int:
     """Serve the dashboard until Ctrl-C; return the exit code (130 after Ctrl-C, else 0)."""
     voila_class = _voila_app_class()
@@ -154,6 +180,9 @@ def serve(options: ServeOptions) -> int:
 
     class DashboardServer(voila_class):  # type: ignore[misc, valid-type]
         """Voilà that announces our URL (once) and opens it only when asked."""
+
+        def init_handlers(self) -> list[Any]:
+            return _with_xsrf_cookie(super().init_handlers())
 
         def launch_browser(self) -> None:  # called once the port is bound
             print(f"Dashboard at {url}", flush=True)
