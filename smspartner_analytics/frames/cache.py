@@ -124,7 +124,7 @@ def read_tables(store: CacheSource, *, rebuild: bool = False) -> Loaded:
     new_parts: list[dict[str, pa.Table]] = []
     first = done
     while first < upto:
-        last = min(first + _CHUNK, upto) if not segments and not new_segments else upto
+        last = min(first + _CHUNK, upto) if not segments else upto  # a build: in chunks
         new_parts.append(_flatten_range(store, first, last))
         new_segments.append({"first": first, "last": last, "name": uuid.uuid4().hex})
         first = last
