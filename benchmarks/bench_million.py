@@ -168,7 +168,9 @@ def main() -> None:
         ("load_frames after 1,000 new vs current", f"{after_new / current:.2f}x (goal <= 2x)"),
         ("pyarrow.json.read_json vs json.loads", arrow),
         ("write_report (CSVs, charts) vs DataFrame.to_csv", f"{report / to_csv:.2f}x"),
-        ("one dashboard status filter change and redraw", f"{redraw:.2f} s (goal < 1 s)"),
+        ("dashboard: status filter change and redraw", f"{redraw[1]:.2f} s (goal < 1 s)"),
+        ("dashboard: filter cleared, all rentals redrawn", f"{redraw[2]:.2f} s (goal < 1 s)"),
+        ("dashboard: opened (filters, positions, first drawing)", f"{redraw[0]:.2f} s"),
         ("frames in memory", f"{mem['python'] / rentals:,.0f} B/row per rental"),
         ("peak memory of the run", f"{peak / 2**20:,.0f} MiB, {peak / n:,.0f} B/row (goal 2 GB)"),
         ("store on disk", f"{store_bytes / n:,.0f} B/row; cache {cache_bytes / n:,.0f} B/row"),
@@ -180,19 +182,21 @@ def main() -> None:
     print_table(f"One million rentals, {n:,} rentals ({machine()}, pid {os.getpid()})", rows)
 
 
-def _dashboard_change(frames: Frames) -> float:
-    """Seconds for one status filter change and redraw on the dashboard (set, then clear: /2)."""
+def _dashboard_change(frames: Frames) -> tuple[float, float, float]:
+    """Seconds to open the dashboard, then for a status filter change and redraw, and for
+    clearing it (all rentals redrawn), best of 3 each."""
     os.environ.setdefault("MPLBACKEND", "Agg")
     from smspartner_analytics.widgets import dashboard
 
+    start = time.perf_counter()
     board = dashboard(frames)
+    opened = time.perf_counter() - start
     statuses = [value for _label, value in board.filters["status"].options][:2]
-
-    def toggle() -> None:
-        board.set_filter("status", statuses)
-        board.set_filter("status", None)
-
-    return _timed(toggle) / 2
+    changes, clears = [], []
+    for _ in range(3):
+        changes.append(_timed(lambda: board.set_filter("status", statuses)))
+        clears.append(_timed(lambda: board.set_filter("status", None)))
+    return opened, min(changes), min(clears)
 
 
 def frames_bytes(frames: object) -> int:
