@@ -136,7 +136,9 @@ def read_tables(store: CacheSource, *, rebuild: bool = False) -> Loaded:
         new_parts, new_segments = all_parts, all_segments
     if new_segments:
         save(folder, store, _FORMAT, all_segments, new_segments, new_parts, upto)
-    return _latest(_concat(all_parts) if all_parts else _empty_part())
+    combined = _concat(all_parts) if all_parts else _empty_part()
+    del parts, new_parts, all_parts  # ``_latest`` lets go of each table once it is picked
+    return _latest(combined)
 
 
 # -- flattening a range of answers --------------------------------------------------------------
@@ -246,7 +248,9 @@ def _problem_part(
 
 
 def _latest(part: dict[str, pa.Table]) -> Loaded:
-    history = part["history"]
+    """The rows shown; ``part`` is emptied on the way, so every row of every answer (all of
+    them, superseded ones too) and the rows kept are not all in memory at once."""
+    history = part.pop("history")
     hpos = history.column("position").to_numpy()
     hid = history.column("answer_id").to_numpy()
     order = np.lexsort((hid, hpos))
@@ -255,13 +259,13 @@ def _latest(part: dict[str, pa.Table]) -> Loaded:
     latest[shown[shown >= 0]] = True
 
     def pick(name: str) -> pa.Table:
-        table = part[name]
+        table = part.pop(name)
         aid = table.column("answer_id").to_numpy()
         keep = np.flatnonzero(latest[aid])
         keep = keep[np.argsort(table.column("position").to_numpy()[keep], kind="stable")]
         return table.take(pa.array(keep))
 
-    probs = part["problems"]
+    probs = part.pop("problems")
     pkeep = np.flatnonzero(latest[probs.column("answer_id").to_numpy()])
     cols = probs.column("column").to_numpy(zero_copy_only=False)[pkeep]
     rank = np.array([_problem_rank(c) for c in cols], dtype=np.int64)
@@ -269,13 +273,14 @@ def _latest(part: dict[str, pa.Table]) -> Loaded:
         np.lexsort((probs.column("seq").to_numpy()[pkeep],
                     probs.column("position").to_numpy()[pkeep], rank))
     ]  # fmt: skip
-    rentals, errors = pick("rentals"), pick("errors")
     failing, failures = failed_attempts(part["errors"], history, shown, last)
+    localisations = _to_pandas(pick("localisations"), LOCALISATION_TYPED)
+    rentals, errors = pick("rentals"), pick("errors")
     rental_positions = rentals.column("position").to_numpy()
     return Loaded(
         tables=Tables(
             _to_pandas(rentals, RENTAL_TYPED),
-            _to_pandas(pick("localisations"), LOCALISATION_TYPED),
+            localisations,
             _to_pandas(errors, ERROR_TYPED),
         ),
         history=_to_pandas(history.take(pa.array(order)), _HISTORY_TYPED),
