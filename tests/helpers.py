@@ -1,7 +1,8 @@
 """Helpers shared by several test modules: hypothesis strategies for API answers of any shape,
 the busiest-window counter, fake clocks (one thread, and several threads), and ``rental_answer``:
 an API answer built from a few facts, so that tests get their frames from ``flatten()`` (the
-real shortfall, coverage, labels and dtypes) instead of computing columns by hand.
+real shortfall, coverage, labels and dtypes) instead of computing columns by hand; and
+``fetch_then_refuse``: a store whose first rentals are shown from an earlier answer.
 
 ``JSON`` is any JSON-like value (huge and non-finite numbers, odd text, nesting); ``ANSWER`` is a
 status answer whose every field may be missing, of the wrong type or of a surprising value, with
@@ -16,11 +17,16 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 from typing import Any
 
 from hypothesis import strategies as st
 
 from benchmarks._common import busiest_window
+from smspartner_analytics.client.http import Client, RetryPolicy
+from smspartner_analytics.core.schema import TokenEntry, is_answer
+from smspartner_analytics.fetch import fetch_statuses
+from smspartner_analytics.store.db import Store
 
 __all__ = [
     "ANSWER",
@@ -30,6 +36,7 @@ __all__ = [
     "FakeClock",
     "VirtualClock",
     "busiest_window",
+    "fetch_then_refuse",
     "rental_answer",
     "serve_on_loopback",
 ]
@@ -194,3 +201,26 @@ def serve_on_loopback(handler: type[BaseHTTPRequestHandler]) -> Iterator[str]:
     finally:
         server.shutdown()
         server.server_close()
+
+
+def fetch_then_refuse(
+    url: str, path: Path, key: str, tokens: Sequence[str | TokenEntry], *, workers: int = 4
+) -> set[str]:
+    """Over HTTP: every token fetched with ``key`` into the store at ``path``, then asked again
+    (``refresh``) with a key the server refuses. The batch stops after its first few requests,
+    whose tokens keep their earlier answer; returns those tokens."""
+
+    def fetch(with_key: str, refresh: bool) -> list[str]:
+        retry = RetryPolicy(attempts=1, backoff_base=0.001)
+        client = Client(api_key=with_key, base_url=url, rate=None, workers=workers, retry=retry)
+        with client, Store(path) as store:
+            result = fetch_statuses(
+                tokens, client=client, store=store, progress=False, errors="ignore",
+                refresh=refresh,
+            )  # fmt: skip
+        return [r.token for r in result.records if not is_answer(r.outcome)]
+
+    assert not fetch(key, refresh=False), "the first fetch should get every answer"
+    failed = set(fetch(f"not-{key}", refresh=True))
+    assert failed, "the refused key should have been asked for some tokens"
+    return failed

@@ -17,6 +17,7 @@ import pytest
 from pandas.testing import assert_frame_equal
 
 from smspartner_analytics.client.http import Client, RetryPolicy
+from smspartner_analytics.core.earlier import EARLIER
 from smspartner_analytics.core.schema import ATTEMPT_COLUMNS, AnswerRecord, Outcome, is_answer
 from smspartner_analytics.fetch import FetchResult, fetch_statuses
 from smspartner_analytics.frames.dtypes import Frames
@@ -147,7 +148,7 @@ def _assert_report_says_so(frames: Frames, out: Path, *, stale: int) -> None:
     )
     page = (out / "report.html").read_text(encoding="utf-8")
     assert STALE_FACT in page
-    assert f"{stale:,} token(s) show their latest answer from the API" in page
+    assert f"{stale:,} {EARLIER} (latest attempt failed: " in page
 
 
 def test_a_token_never_answered_shows_its_latest_failure(box: SandboxURL, tmp_path: Path) -> None:

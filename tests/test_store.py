@@ -213,20 +213,23 @@ def test_shown_records_keep_the_latest_answer_from_the_api(tmp_path: Path) -> No
             (Outcome.API_ERROR, T0 + timedelta(minutes=1)),
             None,
         ]
+        # what fetch says keeps its earlier answer: a rental shown whatever failed since
+        assert store.rentals_among(["a", "b", "c", "d", "never-seen", "a"]) == {"a", "d"}
+        assert store.rentals_among([]) == set()
         # the latest attempts themselves are still there, for those who want them
         assert [r.outcome for r in store.latest_records()] == [
             Outcome.TRANSPORT_ERROR, Outcome.SERVER_ERROR, Outcome.API_ERROR, Outcome.OK
         ]  # fmt: skip
 
 
-@pytest.mark.parametrize("name", ["SHOWN", "FINAL", "ROWS", "LATEST"])
+@pytest.mark.parametrize("name", ["SHOWN", "FINAL", "ROWS", "LATEST", "RENTALS_AMONG"])
 def test_latest_answer_queries_use_the_answers_index(tmp_path: Path, name: str) -> None:
     """On a store of a million answers, each token's latest answer is found through the
     answers(token, id) index (one scan, or a seek per token), never by scanning the table."""
     with Store(tmp_path / "s.sqlite") as store:
         store.record(ok("a"))
     sql = getattr(queries, name)
-    params = (0, 1, 1, 1) if name == "ROWS" else ()
+    params = {"ROWS": (0, 1, 1, 1), "RENTALS_AMONG": ('["a"]',)}.get(name, ())
     with sqlite3.connect(tmp_path / "s.sqlite") as conn:
         plan = [row[3] for row in conn.execute("EXPLAIN QUERY PLAN " + sql, params)]
     scans = [step for step in plan if step.startswith("SCAN")]

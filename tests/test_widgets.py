@@ -6,14 +6,17 @@ import dataclasses
 import sys
 from pathlib import Path
 
+import pandas as pd
 import pytest
 from helpers import AT, rental_answer
 from matplotlib.container import BarContainer
 
 from smspartner_analytics.core.errors import ConfigurationError
 from smspartner_analytics.frames.dtypes import Frames
+from smspartner_analytics.frames.earlier import earlier_answers
 from smspartner_analytics.frames.flattening import flatten, join_metadata
 from smspartner_analytics.widgets import Dashboard, dashboard
+from smspartner_analytics.widgets.table import summary_html, table_html
 
 STATUSES = ["requested", "processing", "ready", "failed", "downloaded", "unknown"]
 # token, status, category, interest, campaign, ordered_on, cost
@@ -266,3 +269,48 @@ def test_refresh_does_not_count_final_not_found_tokens(tmp_path: Path) -> None:
             assert url.server.request_count("unknown-token") == 0
             asked = url.server.request_count()
             assert f"{asked} rentals asked again" in board.message.value
+
+
+def test_rentals_shown_from_an_earlier_answer_are_counted_and_marked(tmp_path: Path) -> None:
+    from helpers import fetch_then_refuse
+
+    from smspartner_analytics.frames.flattening import load_frames
+    from smspartner_analytics.simulator.server import sandbox
+
+    with sandbox(rentals=12, seed=5, api_key="widgets-key") as url:
+        kept = fetch_then_refuse(url, tmp_path / "store.sqlite", "widgets-key", url.server.tokens)
+    frames = load_frames(tmp_path / "store.sqlite")
+    board = dashboard(frames, rows=50)
+    n = len(kept)
+    assert 0 < n < len(frames.rentals)
+    summary = board.summary.value
+    assert f"{n} shown from an earlier answer (latest attempt failed: refused key)" in summary
+    assert "fetch again" in summary  # what to do, in the tooltip
+    table = board.table.value
+    assert '<th class="">Latest attempt</th>' in table
+    rows = table.split("<tr")[2:]  # after the header row
+    assert len(rows) == len(frames.rentals)
+    marked = [row for row in rows if row.startswith(' class="sa-earlier"')]
+    assert {t for t in kept if any(t in row for row in marked)} == kept
+    assert len(marked) == n
+    assert all("refused key" in row and "failed " in row and " UTC" in row for row in marked)
+    assert not any("refused key" in row for row in rows if row not in marked)
+
+    # rentals kept by filters that leave out those rentals: no count, no column
+    fresh = frames.rentals[~frames.rentals["token"].isin(kept)]
+    earlier = earlier_answers(fresh, frames.errors)
+    assert not earlier
+    assert "earlier answer" not in summary_html(fresh, len(frames.rentals), 0, earlier=earlier)
+    assert "Latest attempt" not in table_html(fresh, 50)
+    # ... and one of them is enough for both
+    one = frames.rentals[frames.rentals["token"].isin(kept)].head(1)
+    earlier = earlier_answers(one, frames.errors)
+    assert "1 shown from an earlier answer" in summary_html(one, 1, 0, earlier=earlier)
+    assert "Latest attempt" in table_html(pd.concat([fresh, one]), 50)
+
+
+def test_no_earlier_answer_no_count_and_no_column() -> None:
+    board = dashboard(make_frames())
+    assert "earlier answer" not in board.summary.value
+    assert "Latest attempt" not in board.table.value
+    assert 'class="sa-earlier"' not in board.table.value

@@ -42,6 +42,7 @@ def run(args: argparse.Namespace) -> int:
         FetchDiskFull,
         FetchInterrupted,
         fetch_statuses,
+        kept_message,
     )
     from smspartner_analytics.store.tokens import read_tokens
 
@@ -79,6 +80,8 @@ def run(args: argparse.Namespace) -> int:
         return EXIT_DISK_FULL
     print(result.summary())
     print(f"Store: {result.store_path}")
+    if kept := kept_message(result):  # a failed attempt never hides an earlier answer: say so
+        print(kept)
     if result.auth_failed:
         from smspartner_analytics.fetch import auth_message
 

@@ -17,7 +17,9 @@ __all__ = ["run"]
 
 def run(args: argparse.Namespace) -> int:
     """Read the store, write the report CSVs and charts, print the files written."""
+    from smspartner_analytics.core.earlier import ADVICE
     from smspartner_analytics.core.labels import load_labels
+    from smspartner_analytics.frames.earlier import earlier_answers
     from smspartner_analytics.frames.flattening import load_frames
     from smspartner_analytics.report.writer import write_report
 
@@ -50,4 +52,7 @@ def run(args: argparse.Namespace) -> int:
         f"Report of {counted(len(frames.rentals), 'rental')} and "
         f"{counted(len(frames.errors), 'error')}: {counted(len(written), 'file')} in {args.out}"
     )
+    earlier = earlier_answers(frames.rentals, frames.errors)
+    if earlier:
+        print(f"{earlier.phrase(locale=args.locale)}: to update them, {ADVICE}.")
     return 0

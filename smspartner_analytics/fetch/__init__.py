@@ -13,6 +13,8 @@
   way with none from the API (a wrong base URL, nothing listening, an unknown host).
 - Ctrl-C stops submitting, lets the requests in flight finish briefly, and raises
   ``FetchInterrupted`` (a ``KeyboardInterrupt`` carrying the partial ``FetchResult``).
+- A failed attempt never hides an earlier answer: ``FetchResult.kept_rentals`` counts the
+  rentals whose attempt failed this run (they keep their earlier answer), ``kept_message`` says so.
 - A full disk stops the batch the same way and raises ``FetchDiskFull`` (a ``StoreFullError``
   carrying the partial ``FetchResult``): every answer counted in it is saved.
 
@@ -30,6 +32,7 @@ from smspartner_analytics.fetch.result import (
     FetchInterrupted,
     FetchResult,
     auth_message,
+    kept_message,
 )
 from smspartner_analytics.fetch.runner import ErrorsMode, fetch_statuses
 
@@ -42,4 +45,5 @@ __all__ = [
     "FetchResult",
     "auth_message",
     "fetch_statuses",
+    "kept_message",
 ]

@@ -9,6 +9,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from smspartner_analytics.core.config import DEFAULT_BASE_URL, ENV_API_KEY, ENV_BASE_URL
+from smspartner_analytics.core.earlier import ADVICE, EARLIER
 from smspartner_analytics.core.errors import StoreFullError
 from smspartner_analytics.core.numbers import counted
 from smspartner_analytics.core.schema import AnswerRecord, Outcome, is_rental
@@ -19,6 +20,7 @@ __all__ = [
     "FetchInterrupted",
     "FetchResult",
     "auth_message",
+    "kept_message",
     "tls_message",
     "wrong_place_message",
 ]
@@ -35,8 +37,9 @@ class FetchResult:
     whose failure repeated identically on ``PERSISTENT_RUNS`` runs in a row (marked this run or
     skipped for it; a rerun will not help, a refresh asks them) · ``not_asked``: left out
     because the batch stopped early · ``stopped``: the one-line reason when it stopped early
-    (TLS failure, wrong base URL), else None · ``seconds``: how long the batch took (None
-    until it ran).
+    (TLS failure, wrong base URL), else None · ``kept_rentals``: rentals whose attempt failed
+    this run, shown from their earlier answer (``kept_message``) · ``seconds``: how long the
+    batch took (None until it ran).
     """
 
     total: int = 0
@@ -52,6 +55,9 @@ class FetchResult:
     interrupted: bool = False
     disk_full: bool = False
     stopped: str | None = None
+    #: Rentals of this run whose attempt failed: they keep showing their earlier answer from the
+    #: API (``frames.earlier``); ``kept_message`` says so.
+    kept_rentals: int = 0
     seconds: float | None = None
     store_path: Path | None = None
     records: list[AnswerRecord] = field(default_factory=list, repr=False)
@@ -153,6 +159,20 @@ def auth_message(result: FetchResult) -> str:
         f"The API refused the API key (missing or wrong): set {ENV_API_KEY} in the environment "
         f"or in a .env file (working folder or a parent), then run again. The batch stopped after "
         f"{counted(result.asked, 'request')}; answers so far are saved in {result.store_path}."
+    )
+
+
+def kept_message(result: FetchResult) -> str | None:
+    """The line saying that the rentals whose attempt failed keep their earlier answer (None
+    when no rental's attempt failed this run)."""
+    if not result.kept_rentals:
+        return None
+    kept = result.kept_rentals
+    return (
+        f"{counted(kept, 'rental')} whose attempt failed {'keeps' if kept == 1 else 'keep'} "
+        f"showing {'its' if kept == 1 else 'their'} earlier answer from the API (the report and "
+        f"the dashboard count {'it' if kept == 1 else 'them'} as {EARLIER}): to update "
+        f"{'it' if kept == 1 else 'them'}, {ADVICE}."
     )
 
 

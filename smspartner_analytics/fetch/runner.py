@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Literal
 from smspartner_analytics.core.config import DEFAULT_RATE, DEFAULT_WORKERS, resolve_store_path
 from smspartner_analytics.core.errors import AuthenticationError, BatchStoppedError, RequestError
 from smspartner_analytics.core.numbers import counted
-from smspartner_analytics.core.schema import TokenEntry
+from smspartner_analytics.core.schema import TokenEntry, is_answer
 from smspartner_analytics.fetch.batch import Batch
 from smspartner_analytics.fetch.result import (
     FetchDiskFull,
@@ -80,6 +80,9 @@ def fetch_statuses(
             first_error = Batch(api, db, result, workers, progress).run(todo)
         finally:
             result.seconds = time.monotonic() - started
+        if not result.interrupted:
+            failed = [r.token for r in result.records if not is_answer(r.outcome)]
+            result.kept_rentals = len(db.rentals_among(failed)) if failed else 0
     return _finish(result, first_error, errors)
 
 

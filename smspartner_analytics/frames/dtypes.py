@@ -24,6 +24,7 @@ from smspartner_analytics.core.schema import (
     RENTAL_COLUMNS,
     STATUS_LABELS,
 )
+from smspartner_analytics.frames.earlier import earlier_answers
 
 __all__ = [
     "ATTEMPT_DTYPES",
@@ -152,7 +153,9 @@ class Frames:
     history: pd.DataFrame = field(default_factory=pd.DataFrame)
 
     def __repr__(self) -> str:
+        earlier = earlier_answers(self.rentals, self.errors)  # notebooks show this line
         return (
             f"Frames(rentals={len(self.rentals)}, localisations={len(self.localisations)}, "
-            f"errors={len(self.errors)}, history={len(self.history)})"
+            f"errors={len(self.errors)}, history={len(self.history)}"
+            + (f"; {earlier.phrase()})" if earlier else ")")
         )

@@ -24,8 +24,10 @@ import numpy as np
 import pandas as pd
 
 from smspartner_analytics.analysis import NO_DATA, spend_by
+from smspartner_analytics.core.earlier import EARLIER_LABEL
 from smspartner_analytics.core.errors import ReportError
 from smspartner_analytics.core.numbers import Locale
+from smspartner_analytics.frames.earlier import earlier_answers
 
 __all__ = [
     "CAMPAIGN",
@@ -36,7 +38,6 @@ __all__ = [
     "Summary",
     "Zone",
     "report_zone",
-    "stale_note",
     "summarise",
     "to_local",
 ]
@@ -54,8 +55,9 @@ CONTACTS_NOTE: Final = (
     "desired and available, added up. Billed: the quantity on the rentals, what the API charged."
 )
 
-#: The fact counting tokens shown from an earlier answer (only when there are some).
-STALE_FACT: Final = "Latest attempt failed (earlier answer shown)"
+#: The fact counting tokens shown from an earlier answer (only when there are some): the words of
+#: ``core.earlier``, as on the dashboard and in ``smspartner-analytics report``.
+STALE_FACT: Final = EARLIER_LABEL
 
 FactKind = Literal["int", "money", "unit_money", "ratio", "datetime", "text"]
 
@@ -166,11 +168,11 @@ def summarise(
     volume = tables["volume_by_location.csv"]
     desired, obtained = _total(volume, "volume_desired"), _total(volume, "volume_obtained")
     short = volume[volume["shortfall"].fillna(0) > 0] if "shortfall" in volume else volume
-    stale = _stale(rentals) + _stale(errors)
+    stale = earlier_answers(rentals, errors)
     facts = [
         Fact("Rentals", len(rentals), "int"),
         Fact("Tokens in error", len(errors), "int"),
-        *([Fact(STALE_FACT, stale, "int")] if stale else []),
+        *([Fact(STALE_FACT, stale.count, "int")] if stale else []),
         Fact("Contacts billed", round(quantity), "int"),
         Fact("Spend", spend, "money"),
         Fact("Average cost per contact", _ratio(spend, quantity), "unit_money"),
@@ -186,26 +188,12 @@ def summarise(
     return Summary(
         facts=facts,
         status=_status(tables["status_summary.csv"], errors),
-        notes=[CONTACTS_NOTE, *([stale_note(stale)] if stale else [])],
+        notes=[CONTACTS_NOTE, *([stale.note(locale=locale)] if stale else [])],
         spend=tables["spend_by_category.csv"].head(TOP_ROWS),
         shortfalls=short.head(TOP_ROWS),
         zone=zone,
         locale=locale,
         campaigns=spend_by(rentals, CAMPAIGN).head(TOP_ROWS) if CAMPAIGN in rentals else None,
-    )
-
-
-def _stale(table: pd.DataFrame) -> int:
-    """Rows shown from an earlier answer because the token's latest attempt failed."""
-    return int(table["last_attempt_at"].notna().sum()) if "last_attempt_at" in table else 0
-
-
-def stale_note(count: int) -> str:
-    """The line under the totals when some tokens' latest attempt failed."""
-    return (
-        f"{count:,} token(s) show their latest answer from the API: the attempt after it failed "
-        "(a refused key, a wrong base URL, the network down; see the last_attempt_* columns of "
-        "rentals and errors). Fix the cause and fetch again to update them."
     )
 
 

@@ -222,6 +222,14 @@ class Store(Closing):
         """The ``count`` latest answers for ``token``, newest first."""
         return [_row_to_record(r) for r in self._query(sql.RECENT, (token, count))]
 
+    def rentals_among(self, tokens: Iterable[str]) -> set[str]:
+        """Those of ``tokens`` whose latest answer from the API (``core.schema.is_answer``) is a
+        rental: what the frames show for them whatever attempts failed since."""
+        listed = list(dict.fromkeys(tokens))
+        if not listed:
+            return set()
+        return {r[0] for r in self._query(sql.RENTALS_AMONG, (json.dumps(listed),))}
+
     def persistent_tokens(self) -> set[str]:
         """Tokens whose latest answer is a failure marked persistent (skipped unless refreshed)."""
         return {r[0] for r in self._query(sql.PERSISTENT)}

@@ -28,6 +28,7 @@ __all__ = [
     "LATEST_IDS",
     "PERSISTENT",
     "RECENT",
+    "RENTALS_AMONG",
     "ROWS",
     "SELECT",
     "SHOWN",
@@ -104,6 +105,13 @@ FINAL: Final = (
     FINAL_TOKENS + LAST_IDS + "WHERE l.persistent = 1 OR l.outcome = 'not_found' "
     "OR (l.outcome = 'ok' AND l.status IN ('failed', 'downloaded')) "
     "OR (l.outcome NOT IN ('not_found', 'ok') AND " + EARLIER_FINAL + ")"
+)
+# Of the tokens given (a JSON list), those whose latest answer from the API is a rental (ok):
+# one seek per token, walking the answers(token, id) index back from its end.
+RENTALS_AMONG: Final = (
+    "SELECT j.value FROM json_each(?) j WHERE (SELECT a.outcome FROM answers a "
+    "WHERE a.token = j.value AND a.outcome IN ('not_found', 'ok') "
+    "ORDER BY a.id DESC LIMIT 1) = 'ok'"
 )
 PERSISTENT: Final = (
     "SELECT a.token FROM answers a "

@@ -24,6 +24,7 @@ from smspartner_analytics.core.messages import error_line
 from smspartner_analytics.core.numbers import Locale, check_locale
 from smspartner_analytics.core.redaction import redact
 from smspartner_analytics.frames.dtypes import Frames
+from smspartner_analytics.frames.earlier import earlier_answers
 from smspartner_analytics.widgets.actions import (
     chunks,
     download_links,
@@ -199,7 +200,11 @@ class Dashboard:
         """Draw the charts, the table and the summary for the current filters."""
         frames = self.filtered()
         self.summary.value = summary_html(
-            frames.rentals, len(self.frames.rentals), len(self.frames.errors), locale=self.locale
+            frames.rentals,
+            len(self.frames.rentals),
+            len(self.frames.errors),
+            locale=self.locale,
+            earlier=earlier_answers(frames.rentals, frames.errors),
         )
         for name in CHARTS:
             figure = self.figures[name] = draw_chart(name, frames)

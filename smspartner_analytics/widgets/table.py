@@ -1,7 +1,10 @@
 """The dashboard's summary line and rentals table as HTML, formatted for people.
 
 Money, counts and dates go through ``core.numbers`` and one date format per locale; a missing
-value is an empty cell (never ``<NA>`` or ``nan``). Every value is HTML-escaped.
+value is an empty cell (never ``<NA>`` or ``nan``). Every value is HTML-escaped. Rentals shown
+from an earlier answer (``frames.earlier``: the attempt after it failed) are counted on the
+summary line and marked in the table: a shaded row and a "Latest attempt" column saying when it
+failed and why (the column is there only when some rental kept by the filters has one).
 """
 
 from __future__ import annotations
@@ -12,6 +15,7 @@ from typing import Any
 
 import pandas as pd
 
+from smspartner_analytics.core.earlier import ADVICE, EarlierAnswers, failure_kind
 from smspartner_analytics.core.numbers import Locale, count, money
 from smspartner_analytics.core.schema import RENTAL_COLUMNS, STATUS_LABELS
 from smspartner_analytics.widgets.filters import is_date_column, parse_dates
@@ -26,14 +30,19 @@ TABLE_COLUMNS: dict[str, str] = {
     "interest_label": "Interest",
     "quantity": "Contacts",
     "cost_total": "Cost",
+    "last_attempt_at": "Latest attempt",
 }
 _MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 _STYLE = (
     "<style>.sa-table{border-collapse:collapse;font-size:13px}"
     ".sa-table th,.sa-table td{padding:3px 10px;border-bottom:1px solid #ddd;text-align:left}"
     ".sa-table td.num,.sa-table th.num{text-align:right;font-variant-numeric:tabular-nums}"
-    ".sa-table th{background:#f3f3f3}</style>"
+    ".sa-table th{background:#f3f3f3}"
+    ".sa-table tr.sa-earlier td{background:#fff6e0}"
+    ".sa-table td.sa-attempt{color:#8a4b00;font-size:12px;white-space:nowrap}</style>"
 )
+#: The colour of what says a rental is shown from an earlier answer (dark amber: a warning).
+_EARLIER_STYLE = "color:#8a4b00"
 
 
 def format_date(value: Any, *, locale: Locale = "en", time: bool = False) -> str:
@@ -62,6 +71,8 @@ def table_html(rentals: pd.DataFrame, rows: int, *, locale: Locale = "en") -> st
     """The first ``rows`` rentals as an HTML table, with a caption saying how many are shown."""
     metadata = [c for c in rentals.columns if c not in RENTAL_COLUMNS]
     columns = [c for c in (*TABLE_COLUMNS, *metadata) if c in rentals.columns]
+    if "last_attempt_at" in columns and not rentals["last_attempt_at"].notna().any():
+        columns.remove("last_attempt_at")  # no rental kept by the filters has a failed attempt
     head = rentals.loc[:, columns].head(rows)
     for label, ident in (("category_label", "category"), ("interest_label", "interest")):
         if label in head.columns and ident in rentals.columns:  # an id without a label: the id
@@ -71,6 +82,9 @@ def table_html(rentals: pd.DataFrame, rows: int, *, locale: Locale = "en") -> st
     numeric: set[str] = set()
     for name in columns:
         column = head[name]
+        if name == "last_attempt_at":
+            cells[name] = _attempt_notes(rentals.loc[head.index], locale)
+            continue
         if is_date_column(column):
             has_time = bool(pd.api.types.is_datetime64_any_dtype(column))
             dates = parse_dates(column)
@@ -85,12 +99,14 @@ def table_html(rentals: pd.DataFrame, rows: int, *, locale: Locale = "en") -> st
         f"{html.escape(TABLE_COLUMNS.get(n, n.replace('_', ' ').capitalize()))}</th>"
         for n in columns
     )
+    marked = cells.get("last_attempt_at", [""] * len(head))
+    classes = {
+        n: "num" if n in numeric else "sa-attempt" if n == "last_attempt_at" else ""
+        for n in columns
+    }
     body = "".join(
-        "<tr>"
-        + "".join(
-            f'<td class="{"num" if n in numeric else ""}">{html.escape(cells[n][i])}</td>'
-            for n in columns
-        )
+        ('<tr class="sa-earlier">' if marked[i] else "<tr>")
+        + "".join(f'<td class="{classes[n]}">{html.escape(cells[n][i])}</td>' for n in columns)
         + "</tr>"
         for i in range(len(head))
     )
@@ -103,10 +119,36 @@ def table_html(rentals: pd.DataFrame, rows: int, *, locale: Locale = "en") -> st
     )
 
 
+def _attempt_notes(rentals: pd.DataFrame, locale: Locale) -> list[str]:
+    """Per row, ``failed 2 Mar 2025 08:00 UTC: refused key`` when the rental is shown from an
+    earlier answer (``frames.earlier``), else empty."""
+    notes = []
+    outcomes = rentals.get("last_attempt_outcome", pd.Series(None, index=rentals.index))
+    reasons = rentals.get("last_attempt_reason", pd.Series(None, index=rentals.index))
+    for at, outcome, reason in zip(
+        rentals["last_attempt_at"], outcomes.astype(object), reasons.astype(object), strict=True
+    ):
+        if at is None or pd.isna(at):
+            notes.append("")
+            continue
+        stamp = pd.Timestamp(at)
+        utc = stamp.tz_localize("UTC") if stamp.tzinfo is None else stamp.tz_convert("UTC")
+        when = format_date(utc, locale=locale, time=True)
+        notes.append(f"failed {when} UTC: {failure_kind(outcome, reason)}")
+    return notes
+
+
 def summary_html(
-    rentals: pd.DataFrame, total_rentals: int, errors: int, *, locale: Locale = "en"
+    rentals: pd.DataFrame,
+    total_rentals: int,
+    errors: int,
+    *,
+    locale: Locale = "en",
+    earlier: EarlierAnswers | None = None,
 ) -> str:
-    """One line: how many rentals the filters keep, their spend, statuses, tokens without data."""
+    """One line: how many rentals the filters keep, their spend, statuses, tokens without data,
+    and, when there are some, how many are shown from an earlier answer (``earlier``:
+    ``frames.earlier.earlier_answers`` of the rentals kept and the errors) and why."""
     spend = float(rentals["cost_total"].sum()) if "cost_total" in rentals and len(rentals) else 0.0
     by_status: dict[str, int] = {}
     if "status" in rentals:  # counted in the column's own dtype: no text copy of every row
@@ -129,5 +171,17 @@ def summary_html(
         f"{count(total_rentals, locale=locale)} rentals · spend "
         f"<b>{html.escape(money(spend, locale=locale))}</b>{html.escape(statuses)} · "
         f"{count(errors, locale=locale)} {'token' if errors == 1 else 'tokens'} without data"
-        f"{empty}</div>"
+        f"{_earlier_html(earlier, locale)}{empty}</div>"
+    )
+
+
+def _earlier_html(earlier: EarlierAnswers | None, locale: Locale) -> str:
+    """`` · 12 shown from an earlier answer (latest attempt failed: refused key)``, in amber,
+    with what to do as its tooltip; empty when none is."""
+    if not earlier:
+        return ""
+    tip = html.escape(f"To update them, {ADVICE}.", quote=True)
+    return (
+        f' · <span class="sa-earlier" style="{_EARLIER_STYLE}" title="{tip}">'
+        f"{html.escape(earlier.phrase(locale=locale))}</span>"
     )
