@@ -314,3 +314,30 @@ def test_no_earlier_answer_no_count_and_no_column() -> None:
     assert "earlier answer" not in board.summary.value
     assert "Latest attempt" not in board.table.value
     assert 'class="sa-earlier"' not in board.table.value
+
+
+def test_a_refresh_with_a_refused_key_shows_the_rentals_it_could_not_update(
+    tmp_path: Path,
+) -> None:
+    from smspartner_analytics.client.http import Client
+    from smspartner_analytics.fetch import fetch_statuses
+    from smspartner_analytics.frames.flattening import load_frames
+    from smspartner_analytics.simulator.server import sandbox
+    from smspartner_analytics.store.db import Store
+
+    with sandbox(rentals=10, seed=2, api_key="widgets-key") as url:
+        good = Client(api_key="widgets-key", base_url=url, rate=None)
+        refused = Client(api_key="not-the-key", base_url=url, rate=None)
+        with good, refused, Store(tmp_path / "store.sqlite") as store:
+            fetch_statuses(url.server.tokens, client=good, store=store, progress=False)
+            board = dashboard(load_frames(store), store=store, client=refused)
+            before = board.frames.rentals
+            assert "earlier answer" not in board.summary.value
+            board.refresh()
+            assert "refused the API key" in board.message.value  # the error line stays
+            kept = earlier_answers(board.frames.rentals, board.frames.errors).count
+            assert kept > 0
+            assert f"{kept} shown from an earlier answer" in board.summary.value
+            assert "Latest attempt" in board.table.value
+            columns = [c for c in before.columns if not c.startswith("last_attempt")]
+            assert board.frames.rentals[columns].equals(before[columns])  # every rental as it was

@@ -306,9 +306,22 @@ class Dashboard:
             self._say(refresh_message(tokens, before, after, failed=failed, locale=self.locale))
         except SMSPartnerError as exc:
             self._error(exc)
+            self._reload_after_failure(self.store)
         finally:
             self.refresh_button.disabled = False
             self.progress.layout.visibility = "hidden"
+
+    def _reload_after_failure(self, store: Store) -> None:
+        """After a refresh that stopped (a refused key, a wrong base URL), show what the store now
+        says: the same rentals, those asked counted as shown from an earlier answer. The error
+        line stays; a store that cannot be read now is left as it was shown."""
+        from smspartner_analytics.frames.flattening import load_frames
+
+        try:
+            frames = load_frames(store)
+        except SMSPartnerError:
+            return
+        self.reload(frames)
 
     def refresh_tokens(self) -> list[str]:
         """Tokens a refresh asks again for: rentals not in a terminal status, then errors.
