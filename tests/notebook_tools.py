@@ -1,4 +1,5 @@
-"""Running the notebooks in tests: with papermill in a kernel, or cell by cell in this process.
+"""Running the notebooks in tests: with papermill in a kernel, or cell by cell in this process
+(where a cell's last expression is shown as Jupyter shows it: its ``repr``, printed).
 
 ``CHART_CHECK`` is a cell appended to every run: it draws every open pyplot figure and fails when
 two tick labels of one axis overlap, or a tick label sticks out of its figure; it also prints the
@@ -7,6 +8,7 @@ dashboard's ``repr`` (how many rentals it shows) when the notebook built one.
 
 from __future__ import annotations
 
+import ast
 import json
 import os
 from collections.abc import Iterator, Mapping
@@ -86,12 +88,26 @@ def run_in_process(path: Path, cwd: Path, parameters: Mapping[str, Any]) -> str:
     printed = io.StringIO()
     with working_dir(cwd), contextlib.redirect_stdout(printed):
         for number, source in enumerate(sources):
-            code = compile(source, f"{path.name}[{number}]", "exec")
-            exec(code, namespace)  # noqa: S102 - the notebook's own cells
+            _run_cell(source, f"{path.name}[{number}]", namespace)
         workspace = namespace.get("ws")
         if workspace is not None:
             workspace.close()
     return printed.getvalue()
+
+
+def _run_cell(source: str, name: str, namespace: dict[str, Any]) -> None:
+    """Run one cell as Jupyter does: its last expression's ``repr`` is shown (printed here),
+    unless the cell ends with ``;``."""
+    tree = ast.parse(source, name)
+    last = tree.body[-1] if tree.body else None
+    if not isinstance(last, ast.Expr) or source.rstrip().endswith(";"):
+        exec(compile(tree, name, "exec"), namespace)  # noqa: S102 - the notebook's own cells
+        return
+    tree.body.pop()
+    exec(compile(tree, name, "exec"), namespace)  # noqa: S102
+    value = eval(compile(ast.Expression(last.value), name, "eval"), namespace)  # noqa: S307
+    if value is not None:
+        print(repr(value))
 
 
 def outputs_text(notebook: Mapping[str, Any]) -> str:

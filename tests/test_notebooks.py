@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from helpers import fetch_then_refuse
 from notebook_tools import CHART_CHECK, NOTEBOOKS, code_cells, outputs_text, run_in_process
 
 import smspartner_analytics as sa
@@ -254,10 +255,17 @@ def odd_stores(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
         unknown = ["0" * 40, "1" * 40, "2" * 40]
         (folder / "unknown.txt").write_text("\n".join(unknown) + "\n", encoding="utf-8")
         _fill(url, folder / "no-success.sqlite", folder / "unknown.txt")
-    return {"one-status": folder / "one-status.sqlite", "no-success": folder / "no-success.sqlite"}
+    with sandbox(rentals=20, seed=4, api_key="k") as url:  # the latest attempt was refused
+        kept = fetch_then_refuse(url, folder / "refused.sqlite", "k", url.server.tokens)
+    (folder / "refused.txt").write_text(str(len(kept)), encoding="utf-8")
+    return {
+        "one-status": folder / "one-status.sqlite",
+        "no-success": folder / "no-success.sqlite",
+        "earlier-answer": folder / "refused.sqlite",
+    }
 
 
-@pytest.mark.parametrize("kind", ["one-status", "no-success"])
+@pytest.mark.parametrize("kind", ["one-status", "no-success", "earlier-answer"])
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
 def test_notebooks_run_on_odd_data(
     path: Path, kind: str, odd_stores: dict[str, Path], tmp_path: Path
@@ -271,6 +279,10 @@ def test_notebooks_run_on_odd_data(
         assert "No spend per month:" in printed
     if path.stem == "01-quickstart" and kind == "no-success":
         assert "No rental with data in this store yet" in printed
+    if kind == "earlier-answer" and path.stem != "04-dashboard":  # the frames' line says it
+        kept = (store.parent / "refused.txt").read_text(encoding="utf-8")
+        phrase = f"; {kept} shown from an earlier answer (latest attempt failed: refused key))"
+        assert phrase in printed
 
 
 def test_the_chart_check_fails_on_overlapping_and_cut_labels() -> None:
