@@ -39,6 +39,8 @@ _MUST_QUOTE: Final = ';"\r\n'
 #: A comma between digits: French Excel would read the text as a decimal number.
 _DECIMAL_COMMA: Final = re.compile(r"\d,\d")
 
+#: Rows formatted at a time: whole columns, but a million rows' text never all in memory.
+ROWS_AT_A_TIME: Final = 100_000
 #: Text cells starting with one of these are prefixed with ``'`` (CSV injection).
 FORMULA_STARTS: Final[tuple[str, ...]] = ("=", "+", "-", "@", "\t", "\r")
 
@@ -140,26 +142,29 @@ def _excel_column(cells: pd.Series, text: bool) -> pd.Series:
 def _write_rows(fh: IO[str], frame: pd.DataFrame, excel: bool, secrets: list[str]) -> None:
     header = [neutralise(str(c)) for c in frame.columns]
     secrets = [s for s in secrets if s]
-    columns = [_cells(frame[c], excel, secrets) for c in frame.columns]
-    if not excel:
-        # every cell is already text: pandas' writer (the csv module's quoting) does the rest
-        cells = pd.DataFrame(dict(enumerate(columns)), index=frame.index)
-        writer = csv.writer(fh, delimiter=",", lineterminator="\n")
-        writer.writerow(header)
-        cells.to_csv(fh, header=False, index=False, lineterminator="\n")
-        return
-    # csv.writer cannot force quotes on chosen fields only (QUOTE_STRINGS is Python 3.12+ and
-    # every field here is a str), so the Excel dialect is joined here with the same rules,
-    # a whole column at a time.
-    text = [is_text_column(frame[c]) for c in frame.columns]
-    fh.write(";".join(_excel_field(v, True) for v in header) + "\r\n")
-    if not len(frame):
-        return
-    quoted = [_excel_column(c, t) for c, t in zip(columns, text, strict=True)]
-    lines = (
-        quoted[0].str.cat(pd.concat(quoted[1:], axis=1), sep=";") if len(quoted) > 1 else quoted[0]
-    )
-    fh.write("\r\n".join(lines.tolist()) + "\r\n")
+    if excel:
+        fh.write(";".join(_excel_field(v, True) for v in header) + "\r\n")
+    else:
+        csv.writer(fh, delimiter=",", lineterminator="\n").writerow(header)
+    text = [is_text_column(frame[c]) for c in frame.columns] if excel else []
+    for start in range(0, len(frame), ROWS_AT_A_TIME):  # the text of all rows at once is GBs
+        part = frame.iloc[start : start + ROWS_AT_A_TIME]
+        columns = [_cells(part[c], excel, secrets) for c in part.columns]
+        if not excel:
+            # every cell is already text: pandas' writer (the csv module's quoting) does the rest
+            cells = pd.DataFrame(dict(enumerate(columns)), index=part.index)
+            cells.to_csv(fh, header=False, index=False, lineterminator="\n")
+            continue
+        # csv.writer cannot force quotes on chosen fields only (QUOTE_STRINGS is Python 3.12+
+        # and every field here is a str), so the Excel dialect is joined here with the same
+        # rules, a whole column at a time.
+        quoted = [_excel_column(c, t) for c, t in zip(columns, text, strict=True)]
+        lines = (
+            quoted[0].str.cat(pd.concat(quoted[1:], axis=1), sep=";")
+            if len(quoted) > 1
+            else quoted[0]
+        )
+        fh.write("\r\n".join(lines.tolist()) + "\r\n")
 
 
 def write_csv(
