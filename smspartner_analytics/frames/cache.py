@@ -91,6 +91,7 @@ class CacheSource(Protocol):
     def answer_rows(self, after: int, upto: int) -> list[tuple[Any, ...]]: ...
     def history_rows(self, after: int, upto: int) -> list[tuple[Any, ...]]: ...
     def metadata_texts(self) -> list[tuple[int, str]]: ...
+    def tokens_mark(self) -> str | None: ...
     def tokens(self) -> list[str]: ...
 
 
@@ -341,6 +342,9 @@ class _NoAnswers:
 
     def metadata_texts(self) -> list[tuple[int, str]]:
         return []
+
+    def tokens_mark(self) -> None:
+        return None
 
     def tokens(self) -> list[str]:
         return []

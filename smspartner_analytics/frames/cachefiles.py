@@ -12,18 +12,27 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import re
 import uuid
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any, Final, Protocol
 
+import numpy as np
 import pyarrow as pa
 import pyarrow.ipc as ipc
 
-__all__ = ["read_segment", "save", "valid_manifest"]
+__all__ = ["read_segment", "save", "token_metadata", "valid_manifest"]
+
+_TOKENS_MARK: Final = re.compile(r"[0-9a-f]{32}")
 
 
 class _Marks(Protocol):
     def answer_mark(self, answer_id: int) -> tuple[str, str, int] | None: ...
+
+
+class _Tokens(Protocol):
+    def tokens_mark(self) -> str | None: ...
+    def metadata_texts(self) -> list[tuple[int, str]]: ...
 
 
 def valid_manifest(folder: Path, store: _Marks, fmt: str) -> dict[str, Any] | None:
@@ -85,5 +94,44 @@ def save(
     keep = {s["name"] for s in segments}
     for old in folder.glob("*.arrow"):
         if old.name.split(".")[0] not in keep:
+            with contextlib.suppress(OSError):
+                old.unlink()
+
+
+def token_metadata(folder: Path, store: _Tokens) -> tuple[np.ndarray, pa.Array]:
+    """Every token's position and metadata text, in position order: from ``metadata-MARK.ipc``
+    when the store's tokens mark is MARK (the tokens have not changed since it was written),
+    else from the store, then kept under the new mark (a million texts read from SQLite cost
+    more than the rest of a cached read). Written like the segments: a temporary name, then an
+    atomic rename; a damaged file is read from the store again."""
+    mark = store.tokens_mark()
+    usable = mark is not None and _TOKENS_MARK.fullmatch(mark) is not None
+    target = folder / f"metadata-{mark}.ipc"
+    if usable:
+        try:
+            table = ipc.open_file(pa.memory_map(str(target))).read_all()
+            return table.column("position").to_numpy(), table.column("metadata").combine_chunks()
+        except (OSError, pa.ArrowInvalid, KeyError):
+            pass
+    rows = store.metadata_texts()
+    where = np.fromiter((r[0] for r in rows), dtype=np.int64, count=len(rows))
+    texts = pa.array([r[1] for r in rows], type=pa.string())
+    if usable and folder.is_dir():
+        _keep_metadata(folder, target, pa.table({"position": where, "metadata": texts}))
+    return where, texts
+
+
+def _keep_metadata(folder: Path, target: Path, table: pa.Table) -> None:
+    temp = folder / f"metadata.{uuid.uuid4().hex}.tmp"
+    try:
+        with pa.OSFile(str(temp), "wb") as sink, ipc.new_file(sink, table.schema) as writer:
+            writer.write_table(table)
+        os.replace(temp, target)
+    except OSError:
+        with contextlib.suppress(OSError):
+            temp.unlink()
+        return
+    for old in folder.glob("metadata-*.ipc"):
+        if old != target:
             with contextlib.suppress(OSError):
                 old.unlink()

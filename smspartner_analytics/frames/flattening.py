@@ -30,7 +30,8 @@ from smspartner_analytics.core.schema import (
     AnswerRecord,
 )
 from smspartner_analytics.frames.attempts import Attempts, LastAttempts, rows_by_token
-from smspartner_analytics.frames.cache import BODY_PROBLEM, CacheSource, read_tables
+from smspartner_analytics.frames.cache import BODY_PROBLEM, CacheSource, cache_dir, read_tables
+from smspartner_analytics.frames.cachefiles import token_metadata
 from smspartner_analytics.frames.coercion import DataWarning, Problems, to_timestamp
 from smspartner_analytics.frames.dtypes import (
     HISTORY_DTYPES,
@@ -155,8 +156,9 @@ def _load_cached(store: CacheSource, labels: Labels | None, *, rebuild: bool) ->
             problems.add(column, shown, range(len(shown)))
     frames = finish_frames(loaded.tables, labels, loaded.attempts)
     problems.emit(stacklevel=4)
+    where, texts = token_metadata(cache_dir(store.path), store)
     frames.rentals = join_metadata_by_position(
-        frames.rentals, loaded.rental_positions, store.metadata_texts(), store.tokens
+        frames.rentals, loaded.rental_positions, where, texts, store.tokens
     )
     frames.history = _history_from(loaded.history)
     return frames

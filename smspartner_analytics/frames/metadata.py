@@ -14,6 +14,8 @@ from typing import Final
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from smspartner_analytics.core.schema import RENTAL_COLUMNS
 from smspartner_analytics.frames.dtypes import TEXT
@@ -26,20 +28,23 @@ _EMPTY_TEXT: Final = "{}"
 def join_metadata_by_position(
     rentals: pd.DataFrame,
     positions: np.ndarray,
-    rows: list[tuple[int, str]],
+    where: np.ndarray,
+    texts: pa.Array,
     tokens: Callable[[], list[str]],
 ) -> pd.DataFrame:
     """``rentals`` (whose tokens sit at ``positions``) with each metadata key as a text column.
 
-    ``rows``: (position, metadata text) of every token, in position order; ``tokens()`` lists the
-    tokens in the same order (only called to name a token whose metadata is not an object).
+    ``where`` and ``texts``: every token's position and metadata text, in position order;
+    ``tokens()`` lists the tokens in the same order (only called to name a token whose metadata
+    is not an object).
     """
     from smspartner_analytics.store.db import parse_metadata
 
-    if not rows:
+    if not len(where):
         return rentals
-    where = np.fromiter((r[0] for r in rows), dtype=np.int64, count=len(rows))
-    codes, uniques = pd.factorize(np.array([r[1] for r in rows], dtype=object))
+    encoded = pc.dictionary_encode(texts)
+    codes = encoded.indices.to_numpy(zero_copy_only=False)
+    uniques = encoded.dictionary.to_pylist()
     parsed: list[dict[str, str]] = []
     for i, text in enumerate(uniques):
         if text == _EMPTY_TEXT:

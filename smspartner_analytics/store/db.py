@@ -29,6 +29,7 @@ from __future__ import annotations
 import json
 import sqlite3
 import threading
+import uuid
 from collections.abc import Iterable
 from datetime import UTC, datetime
 from pathlib import Path
@@ -160,13 +161,11 @@ class Store(Closing):
         with self._lock, transaction(self._writable(), self._path) as db:
             (top,) = db.execute("SELECT COALESCE(MAX(position), -1) FROM tokens").fetchone()
             seen = _now()
+            before = db.total_changes
             for offset, (token, meta) in enumerate(rows, start=top + 1):
-                db.execute(
-                    "INSERT INTO tokens (token, metadata, first_seen, position) "
-                    "VALUES (?, ?, ?, ?) ON CONFLICT(token) DO UPDATE SET metadata = "
-                    "CASE WHEN excluded.metadata = '{}' THEN metadata ELSE excluded.metadata END",
-                    (token, meta, seen, offset),
-                )
+                db.execute(sql.ADD_ENTRY, (token, meta, seen, offset))
+            if db.total_changes != before:  # a token or its metadata is new
+                db.execute(sql.NEW_TOKENS_MARK, (uuid.uuid4().hex,))
 
     def record(self, rec: AnswerRecord) -> None:
         """Append one answer and commit at once (the token is added if it was unknown).
@@ -180,12 +179,16 @@ class Store(Closing):
         the number recorded. Raises ``StoreFullError`` when the disk is full."""
         count = 0
         with self._lock, transaction(self._writable(), self._path) as db:
+            added = False
             for rec in records:
                 known = db.execute("SELECT 1 FROM tokens WHERE token = ?", (rec.token,)).fetchone()
                 if known is None:
                     db.execute(sql.ADD_NEW_ROW, (rec.token, _now()))
+                    added = True
                 db.execute(sql.INSERT, _values(rec))
                 count += 1
+            if added:
+                db.execute(sql.NEW_TOKENS_MARK, (uuid.uuid4().hex,))
         return count
 
     # -- reading -------------------------------------------------------------------------------
@@ -256,6 +259,12 @@ class Store(Closing):
     def metadata_texts(self) -> list[tuple[int, str]]:
         """(position, metadata text) of every known token, in token order (not parsed)."""
         return self._query("SELECT position, metadata FROM tokens ORDER BY position")
+
+    def tokens_mark(self) -> str | None:
+        """A mark that changes whenever a token or its metadata is added (None: a store written
+        before the mark existed, until its tokens next change)."""
+        rows = self._query("SELECT value FROM meta WHERE key = 'tokens_mark'")
+        return str(rows[0][0]) if rows else None
 
     def final_tokens(self) -> set[str]:
         """Tokens not asked again by default: their latest answer from the API is final (not

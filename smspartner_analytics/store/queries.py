@@ -14,6 +14,7 @@ from __future__ import annotations
 from typing import Final
 
 __all__ = [
+    "ADD_ENTRY",
     "ADD_NEW_ROW",
     "BY_IDS",
     "EARLIER_ANSWER",
@@ -26,6 +27,7 @@ __all__ = [
     "LAST_IDS",
     "LATEST",
     "LATEST_IDS",
+    "NEW_TOKENS_MARK",
     "PERSISTENT",
     "RECENT",
     "RENTALS_AMONG",
@@ -117,6 +119,19 @@ PERSISTENT: Final = (
     "SELECT a.token FROM answers a "
     "JOIN (SELECT token, MAX(id) AS id FROM answers GROUP BY token) m ON a.id = m.id "
     "WHERE a.persistent = 1"
+)
+# A known token keeps its position; non-empty metadata replaces its own (only when it differs,
+# so the connection's change count says whether anything changed).
+ADD_ENTRY: Final = (
+    "INSERT INTO tokens (token, metadata, first_seen, position) VALUES (?, ?, ?, ?) "
+    "ON CONFLICT(token) DO UPDATE SET metadata = excluded.metadata "
+    "WHERE excluded.metadata <> '{}' AND excluded.metadata <> tokens.metadata"
+)
+# Changed by every write that adds a token or changes metadata: the frames cache keeps the
+# metadata it read under this mark.
+NEW_TOKENS_MARK: Final = (
+    "INSERT INTO meta (key, value) VALUES ('tokens_mark', ?) "
+    "ON CONFLICT(key) DO UPDATE SET value = excluded.value"
 )
 # A new token goes last; MAX(position) reads the end of the tokens(position) index.
 ADD_NEW_ROW: Final = (
