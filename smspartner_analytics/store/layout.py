@@ -2,14 +2,16 @@
 
 Layout (schema version 3)::
 
-    meta(key PRIMARY KEY, value)                      schema_version
+    meta(key PRIMARY KEY, value)                      schema_version, tokens_mark
     tokens(token PRIMARY KEY, metadata JSON, first_seen, position)   index (position)
     answers(id AUTOINCREMENT, token, fetched_at, http_status, outcome, status,
             error_code, error_message, attempts, body, reason, persistent)   index (token, id)
 
 ``reason`` is the kind of failure (``"HTTP 404 page"``, ``"connection refused"``, ...; empty for
 successes) and ``persistent`` marks a failure that repeated identically on consecutive runs: such a
-token is not asked again unless the user forces a refresh.
+token is not asked again unless the user forces a refresh. ``tokens_mark`` (a random hex text) is
+changed by every write that adds a token or changes a token's metadata: the frames cache keeps
+the metadata it read under it (absent in a store until its tokens first change; no migration).
 
 Version 1 (the first layout) had no ``answers.status`` column; opening such a file writable adds it
 and derives it from the stored bodies (the only time rows are ever updated). Version 2 had no
