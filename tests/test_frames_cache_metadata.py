@@ -31,14 +31,14 @@ def _answer(token: str) -> AnswerRecord:
 
 
 @pytest.fixture
-def reads(monkeypatch: pytest.MonkeyPatch) -> list[int]:
-    """How many times the metadata texts were read from a store."""
-    calls: list[int] = []
+def reads(monkeypatch: pytest.MonkeyPatch) -> list[int | None]:
+    """The position after which each read of the metadata texts started (-1: all of them)."""
+    calls: list[int | None] = []
     real = Store.metadata_texts
 
-    def counting(self: Store) -> Any:
-        calls.append(1)
-        return real(self)
+    def counting(self: Store, after: int = -1) -> Any:
+        calls.append(after)
+        return real(self, after)
 
     monkeypatch.setattr(Store, "metadata_texts", counting)
     return calls
@@ -50,33 +50,35 @@ def _campaigns(path: Path) -> list[object]:
     return frames.rentals["campaign"].fillna("-").tolist()
 
 
-def test_metadata_is_read_from_the_store_only_when_tokens_change(
-    tmp_path: Path, reads: list[int]
+def test_metadata_is_read_whole_only_when_known_tokens_change(
+    tmp_path: Path, reads: list[int | None]
 ) -> None:
     path = tmp_path / "store.sqlite"
     with Store(path) as store:
         store.add_tokens([TokenEntry("a", {"campaign": "Soldes"}), TokenEntry("b", {})])
         store.record_many([_answer("a"), _answer("b")])
     assert _campaigns(path) == ["Soldes", "-"]
-    before = len(reads)
+    reads.clear()
     load_frames(path)
-    assert len(reads) == before  # kept under the mark: not read again
-    files = list(frames_cache.cache_dir(path).glob("metadata-*.ipc"))
-    assert len(files) == 1
+    assert reads == [1]  # kept: only the tokens after the last one kept (position 1) are read
+    assert len(list(frames_cache.cache_dir(path).glob("metadata-*.ipc"))) == 1
 
-    with Store(path) as store:  # the same entries again: nothing changed, the mark stays
+    with Store(path) as store:
         mark = store.tokens_mark()
         store.add_tokens([TokenEntry("a", {"campaign": "Soldes"}), TokenEntry("b", {})])
+        store.add_tokens([TokenEntry("c", {"campaign": "Rentrée"})])  # a new token: placed last
+        store.record_many([_answer("c"), _answer("d")])  # d was never added: placed last too
         assert store.tokens_mark() == mark
-        store.add_tokens([TokenEntry("b", {"campaign": "Noël"})])  # changed: a new mark
-        assert store.tokens_mark() != mark
-    assert _campaigns(path) == ["Soldes", "Noël"]
+    reads.clear()
+    assert _campaigns(path) == ["Soldes", "-", "Rentrée", "-"]
+    assert reads[0] == 1  # the cached read asked only for the tokens placed after b
 
-    with Store(path) as store:  # an answer for a token never added: a new token, a new mark
-        mark = store.tokens_mark()
-        store.record(_answer("c"))
+    with Store(path) as store:
+        store.add_tokens([TokenEntry("b", {"campaign": "Noël"})])  # a known token changed
         assert store.tokens_mark() != mark
-    assert _campaigns(path) == ["Soldes", "Noël", "-"]
+    reads.clear()
+    assert _campaigns(path) == ["Soldes", "Noël", "Rentrée", "-"]
+    assert reads[0] == -1  # read whole again
     assert len(list(frames_cache.cache_dir(path).glob("metadata-*.ipc"))) == 1  # old ones gone
 
 
@@ -92,17 +94,30 @@ def test_a_damaged_metadata_file_is_read_again_from_the_store(tmp_path: Path) ->
 
 
 def test_a_store_without_a_mark_reads_its_metadata_every_time(
-    tmp_path: Path, reads: list[int]
+    tmp_path: Path, reads: list[int | None]
 ) -> None:
     path = tmp_path / "store.sqlite"
     with Store(path) as store:
         store.add_tokens([TokenEntry("a", {"campaign": "Soldes"})])
         store.record(_answer("a"))
-    with sqlite3.connect(path) as conn:  # as a store written before the mark existed
+    with sqlite3.connect(path) as conn:  # as a store last written before the mark existed
         conn.execute("DELETE FROM meta WHERE key = 'tokens_mark'")
     conn.close()
+    assert _campaigns(path) == ["Soldes"]  # read-only: the mark is not added
+    reads.clear()
     assert _campaigns(path) == ["Soldes"]
-    before = len(reads)
-    assert _campaigns(path) == ["Soldes"]
-    assert len(reads) > before
+    assert reads[0] == -1
     assert not list(frames_cache.cache_dir(path).glob("metadata-*.ipc"))
+    with Store(path) as store:  # opened writable: a mark again
+        assert store.tokens_mark() is not None
+
+
+def test_a_rebuilt_cache_reads_the_metadata_whole(tmp_path: Path, reads: list[int | None]) -> None:
+    path = tmp_path / "store.sqlite"
+    with Store(path) as store:
+        store.add_tokens([TokenEntry("a", {"campaign": "Soldes"})])
+        store.record(_answer("a"))
+    load_frames(path)
+    reads.clear()
+    load_frames(path, rebuild=True)
+    assert reads == [-1]

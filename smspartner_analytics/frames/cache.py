@@ -41,7 +41,12 @@ from smspartner_analytics.frames.attempts import (
     rows_by_position,
     shown_ids,
 )
-from smspartner_analytics.frames.cachefiles import read_segment, save, valid_manifest
+from smspartner_analytics.frames.cachefiles import (
+    drop_metadata,
+    read_segment,
+    save,
+    valid_manifest,
+)
 from smspartner_analytics.frames.coercion import Problems
 from smspartner_analytics.frames.dtypes import TEXT, TIMESTAMP
 from smspartner_analytics.frames.engine import PROBLEM_COLUMNS, Collector, typed_tables
@@ -90,7 +95,7 @@ class CacheSource(Protocol):
     def answer_mark(self, answer_id: int) -> tuple[str, str, int] | None: ...
     def answer_rows(self, after: int, upto: int) -> list[tuple[Any, ...]]: ...
     def history_rows(self, after: int, upto: int) -> list[tuple[Any, ...]]: ...
-    def metadata_texts(self) -> list[tuple[int, str]]: ...
+    def metadata_texts(self, after: int = -1) -> list[tuple[int, str]]: ...
     def tokens_mark(self) -> str | None: ...
     def tokens(self) -> list[str]: ...
 
@@ -117,6 +122,8 @@ def read_tables(store: CacheSource, *, rebuild: bool = False) -> Loaded:
     upto = store.last_answer_id()
     manifest = None if rebuild else valid_manifest(folder, store, _FORMAT)
     segments: list[dict[str, Any]] = [] if manifest is None else manifest["segments"]
+    if manifest is None:
+        drop_metadata(folder)  # rebuilt from the store: all of it
     done = segments[-1]["last"] if segments else 0
     parts = [read_segment(folder, seg, tuple(_TYPED)) for seg in segments]
     if parts and any(p is None for p in parts):
@@ -340,7 +347,7 @@ class _NoAnswers:
     def history_rows(self, after: int, upto: int) -> list[tuple[Any, ...]]:
         return []
 
-    def metadata_texts(self) -> list[tuple[int, str]]:
+    def metadata_texts(self, after: int = -1) -> list[tuple[int, str]]:
         return []
 
     def tokens_mark(self) -> None:

@@ -21,7 +21,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.ipc as ipc
 
-__all__ = ["read_segment", "save", "token_metadata", "valid_manifest"]
+__all__ = ["drop_metadata", "read_segment", "save", "token_metadata", "valid_manifest"]
 
 _TOKENS_MARK: Final = re.compile(r"[0-9a-f]{32}")
 
@@ -32,7 +32,7 @@ class _Marks(Protocol):
 
 class _Tokens(Protocol):
     def tokens_mark(self) -> str | None: ...
-    def metadata_texts(self) -> list[tuple[int, str]]: ...
+    def metadata_texts(self, after: int = -1) -> list[tuple[int, str]]: ...
 
 
 def valid_manifest(folder: Path, store: _Marks, fmt: str) -> dict[str, Any] | None:
@@ -99,26 +99,45 @@ def save(
 
 
 def token_metadata(folder: Path, store: _Tokens) -> tuple[np.ndarray, pa.Array]:
-    """Every token's position and metadata text, in position order: from ``metadata-MARK.ipc``
-    when the store's tokens mark is MARK (the tokens have not changed since it was written),
-    else from the store, then kept under the new mark (a million texts read from SQLite cost
-    more than the rest of a cached read). Written like the segments: a temporary name, then an
-    atomic rename; a damaged file is read from the store again."""
+    """Every token's position and metadata text, in position order.
+
+    Kept in ``metadata-MARK.ipc`` under the store's tokens mark MARK, which changes whenever a
+    known token's metadata changes; tokens added since are read from the store (they are placed
+    after every known one) and the file is written again with them. A million texts read from
+    SQLite cost more than the rest of a cached read. Written like the segments (a temporary
+    name, then an atomic rename); a damaged file is read from the store again."""
     mark = store.tokens_mark()
     usable = mark is not None and _TOKENS_MARK.fullmatch(mark) is not None
     target = folder / f"metadata-{mark}.ipc"
+    kept: pa.Table | None = None
     if usable:
         try:
-            table = ipc.open_file(pa.memory_map(str(target))).read_all()
-            return table.column("position").to_numpy(), table.column("metadata").combine_chunks()
-        except (OSError, pa.ArrowInvalid, KeyError):
-            pass
-    rows = store.metadata_texts()
-    where = np.fromiter((r[0] for r in rows), dtype=np.int64, count=len(rows))
-    texts = pa.array([r[1] for r in rows], type=pa.string())
-    if usable and folder.is_dir():
-        _keep_metadata(folder, target, pa.table({"position": where, "metadata": texts}))
-    return where, texts
+            kept = ipc.open_file(pa.memory_map(str(target))).read_all()
+        except (OSError, pa.ArrowInvalid):
+            kept = None
+    after = -1
+    if kept is not None and kept.schema.names == ["position", "metadata"] and kept.num_rows:
+        after = int(kept.column("position")[-1].as_py())
+    elif kept is not None and kept.num_rows:
+        kept = None  # not a file of ours
+    rows = store.metadata_texts(after)
+    new = pa.table(
+        {
+            "position": pa.array([r[0] for r in rows], type=pa.int64()),
+            "metadata": pa.array([r[1] for r in rows], type=pa.string()),
+        }
+    )
+    table = new if kept is None else pa.concat_tables([kept, new])
+    if usable and (rows or kept is None) and folder.is_dir():
+        _keep_metadata(folder, target, table)
+    return table.column("position").to_numpy(), table.column("metadata").combine_chunks()
+
+
+def drop_metadata(folder: Path) -> None:
+    """Remove the kept metadata (the cache is being rebuilt from the store)."""
+    for old in folder.glob("metadata-*.ipc"):
+        with contextlib.suppress(OSError):
+            old.unlink()
 
 
 def _keep_metadata(folder: Path, target: Path, table: pa.Table) -> None:

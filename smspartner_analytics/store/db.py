@@ -164,7 +164,10 @@ class Store(Closing):
             before = db.total_changes
             for offset, (token, meta) in enumerate(rows, start=top + 1):
                 db.execute(sql.ADD_ENTRY, (token, meta, seen, offset))
-            if db.total_changes != before:  # a token or its metadata is new
+            (added,) = db.execute(
+                "SELECT COUNT(*) FROM tokens WHERE position > ?", (top,)
+            ).fetchone()
+            if db.total_changes - before > added:  # a known token's metadata changed
                 db.execute(sql.NEW_TOKENS_MARK, (uuid.uuid4().hex,))
 
     def record(self, rec: AnswerRecord) -> None:
@@ -179,16 +182,12 @@ class Store(Closing):
         the number recorded. Raises ``StoreFullError`` when the disk is full."""
         count = 0
         with self._lock, transaction(self._writable(), self._path) as db:
-            added = False
             for rec in records:
                 known = db.execute("SELECT 1 FROM tokens WHERE token = ?", (rec.token,)).fetchone()
                 if known is None:
                     db.execute(sql.ADD_NEW_ROW, (rec.token, _now()))
-                    added = True
                 db.execute(sql.INSERT, _values(rec))
                 count += 1
-            if added:
-                db.execute(sql.NEW_TOKENS_MARK, (uuid.uuid4().hex,))
         return count
 
     # -- reading -------------------------------------------------------------------------------
@@ -256,13 +255,16 @@ class Store(Closing):
             out[token] = value
         return out
 
-    def metadata_texts(self) -> list[tuple[int, str]]:
-        """(position, metadata text) of every known token, in token order (not parsed)."""
-        return self._query("SELECT position, metadata FROM tokens ORDER BY position")
+    def metadata_texts(self, after: int = -1) -> list[tuple[int, str]]:
+        """(position, metadata text) of every known token placed after position ``after``, in
+        token order (not parsed)."""
+        return self._query(
+            "SELECT position, metadata FROM tokens WHERE position > ? ORDER BY position", (after,)
+        )
 
     def tokens_mark(self) -> str | None:
-        """A mark that changes whenever a token or its metadata is added (None: a store written
-        before the mark existed, until its tokens next change)."""
+        """A mark that changes whenever a known token's metadata changes (new tokens are placed
+        after every known one); None for a store not opened writable since the mark existed."""
         rows = self._query("SELECT value FROM meta WHERE key = 'tokens_mark'")
         return str(rows[0][0]) if rows else None
 

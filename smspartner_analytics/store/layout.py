@@ -9,9 +9,10 @@ Layout (schema version 3)::
 
 ``reason`` is the kind of failure (``"HTTP 404 page"``, ``"connection refused"``, ...; empty for
 successes) and ``persistent`` marks a failure that repeated identically on consecutive runs: such a
-token is not asked again unless the user forces a refresh. ``tokens_mark`` (a random hex text) is
-changed by every write that adds a token or changes a token's metadata: the frames cache keeps
-the metadata it read under it (absent in a store until its tokens first change; no migration).
+token is not asked again unless the user forces a refresh. ``tokens_mark`` (a random hex text,
+set when the file is first opened writable) changes whenever a known token's metadata changes:
+the frames cache keeps the metadata it read under it, and reads only the tokens added since (new
+tokens only ever get larger positions).
 
 Version 1 (the first layout) had no ``answers.status`` column; opening such a file writable adds it
 and derives it from the stored bodies (the only time rows are ever updated). Version 2 had no
@@ -25,6 +26,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
+import uuid
 from pathlib import Path
 from typing import Final
 
@@ -108,6 +110,7 @@ def prepare(conn: sqlite3.Connection, path: Path, *, writable: bool) -> int:
     elif version < SCHEMA_VERSION:
         _migrate(conn, path, version)
     conn.executescript(_INDEXES)
+    conn.execute("INSERT OR IGNORE INTO meta VALUES ('tokens_mark', ?)", (uuid.uuid4().hex,))
     return SCHEMA_VERSION
 
 

@@ -127,8 +127,8 @@ ADD_ENTRY: Final = (
     "ON CONFLICT(token) DO UPDATE SET metadata = excluded.metadata "
     "WHERE excluded.metadata <> '{}' AND excluded.metadata <> tokens.metadata"
 )
-# Changed by every write that adds a token or changes metadata: the frames cache keeps the
-# metadata it read under this mark.
+# Changed by every write that changes a known token's metadata: the frames cache keeps the
+# metadata it read under this mark (and reads the tokens placed since).
 NEW_TOKENS_MARK: Final = (
     "INSERT INTO meta (key, value) VALUES ('tokens_mark', ?) "
     "ON CONFLICT(key) DO UPDATE SET value = excluded.value"
