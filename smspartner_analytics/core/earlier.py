@@ -65,9 +65,13 @@ class EarlierAnswers:
             named.append(f"other failures for {count(rest, locale=locale)}")
         return "latest attempt failed: " + ", ".join(named)
 
+    def head(self, *, locale: Locale = "en") -> str:
+        """``12 shown from an earlier answer``."""
+        return f"{count(self.count, locale=locale)} {EARLIER}"
+
     def phrase(self, *, locale: Locale = "en") -> str:
         """``12 shown from an earlier answer (latest attempt failed: refused key)``."""
-        return f"{count(self.count, locale=locale)} {EARLIER} ({self.why(locale=locale)})"
+        return f"{self.head(locale=locale)} ({self.why(locale=locale)})"
 
     def note(self, *, locale: Locale = "en") -> str:
         """The phrase, what it means and what to do, in one line (the report's summary)."""

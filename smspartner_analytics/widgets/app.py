@@ -39,7 +39,7 @@ from smspartner_analytics.widgets.charts import (
     png_output,
 )
 from smspartner_analytics.widgets.filters import FilterBar, as_date
-from smspartner_analytics.widgets.table import summary_html, table_html
+from smspartner_analytics.widgets.table import TABLE_BOX, summary_html, table_html
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
@@ -106,6 +106,7 @@ class Dashboard:
         self.banner = w.HTML(banner)
         self.summary = w.HTML()
         self.table = w.HTML()
+        self.table.add_class(TABLE_BOX)  # a wide table scrolls in its box (table._STYLE)
         self.message = w.HTML()
         self.downloads = w.HTML()
         self.progress = w.IntProgress(value=0, min=0, max=1, description="Asking")

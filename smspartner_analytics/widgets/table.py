@@ -3,8 +3,9 @@
 Money, counts and dates go through ``core.numbers`` and one date format per locale; a missing
 value is an empty cell (never ``<NA>`` or ``nan``). Every value is HTML-escaped. Rentals shown
 from an earlier answer (``frames.earlier``: the attempt after it failed) are counted on the
-summary line and marked in the table: a shaded row and a "Latest attempt" column saying when it
-failed and why (the column is there only when some rental kept by the filters has one).
+summary line and marked in the table: a shaded row and a "Latest attempt" column beside the
+status saying when it failed and why (only when some rental kept by the filters has one). A table
+wider than the page scrolls sideways in its own box.
 """
 
 from __future__ import annotations
@@ -20,26 +21,31 @@ from smspartner_analytics.core.numbers import Locale, count, money
 from smspartner_analytics.core.schema import RENTAL_COLUMNS, STATUS_LABELS
 from smspartner_analytics.widgets.filters import is_date_column, parse_dates
 
-__all__ = ["TABLE_COLUMNS", "format_date", "summary_html", "table_html"]
+__all__ = ["TABLE_BOX", "TABLE_COLUMNS", "format_date", "summary_html", "table_html"]
 
+#: The class of the widget holding the table: its box does not grow past the page.
+TABLE_BOX = "sa-table-box"
 #: Rental columns of the table (when present), then every metadata column, with their headers.
 TABLE_COLUMNS: dict[str, str] = {
     "token": "Token",
     "status": "Status",
+    "last_attempt_at": "Latest attempt",  # beside the status it may have changed from
     "category_label": "Category",
     "interest_label": "Interest",
     "quantity": "Contacts",
     "cost_total": "Cost",
-    "last_attempt_at": "Latest attempt",
 }
 _MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 _STYLE = (
-    "<style>.sa-table{border-collapse:collapse;font-size:13px}"
-    ".sa-table th,.sa-table td{padding:3px 10px;border-bottom:1px solid #ddd;text-align:left}"
+    "<style>.sa-scroll{overflow-x:auto;max-width:100%}"
+    f".{TABLE_BOX} .widget-html-content{{flex:1 1 auto;min-width:0}}"
+    ".sa-table{border-collapse:collapse;font-size:13px}"
+    ".sa-table th,.sa-table td{padding:3px 10px;border-bottom:1px solid #ddd;text-align:left;"
+    "white-space:nowrap}"
     ".sa-table td.num,.sa-table th.num{text-align:right;font-variant-numeric:tabular-nums}"
     ".sa-table th{background:#f3f3f3}"
     ".sa-table tr.sa-earlier td{background:#fff6e0}"
-    ".sa-table td.sa-attempt{color:#8a4b00;font-size:12px;white-space:nowrap}</style>"
+    ".sa-table td.sa-attempt{color:#8a4b00;font-size:12px}</style>"
 )
 #: The colour of what says a rental is shown from an earlier answer (dark amber: a warning).
 _EARLIER_STYLE = "color:#8a4b00"
@@ -114,8 +120,9 @@ def table_html(rentals: pd.DataFrame, rows: int, *, locale: Locale = "en") -> st
         f"<p>First {count(len(head), locale=locale)} of {count(len(rentals), locale=locale)} "
         "rentals shown by the filters</p>"
     )
-    return f'{_STYLE}{caption}<table class="sa-table"><thead><tr>{header}</tr></thead>' + (
-        f"<tbody>{body}</tbody></table>"
+    return (  # a table wider than the page scrolls sideways in its own box, never cut off
+        f'{_STYLE}{caption}<div class="sa-scroll"><table class="sa-table"><thead><tr>{header}'
+        f"</tr></thead><tbody>{body}</tbody></table></div>"
     )
 
 
@@ -181,7 +188,8 @@ def _earlier_html(earlier: EarlierAnswers | None, locale: Locale) -> str:
     if not earlier:
         return ""
     tip = html.escape(f"To update them, {ADVICE}.", quote=True)
-    return (
+    return (  # the count and its words stay on one line when the line wraps
         f' · <span class="sa-earlier" style="{_EARLIER_STYLE}" title="{tip}">'
-        f"{html.escape(earlier.phrase(locale=locale))}</span>"
+        f'<span style="white-space:nowrap">{html.escape(earlier.head(locale=locale))}</span> '
+        f"({html.escape(earlier.why(locale=locale))})</span>"
     )
