@@ -33,6 +33,7 @@ from smspartner_analytics.core.config import (
     ENV_BASE_URL,
     ENV_STORE,
     find_env_file,
+    locate_setting,
     resolve_base_url,
     resolve_setting,
     resolve_store_path,
@@ -166,11 +167,13 @@ def open_workspace(
     dotenv = Path(env_file) if env_file is not None else find_env_file()
     if dotenv is not None and env_file is not None and not dotenv.is_file():
         raise ConfigurationError(f"No .env file at {dotenv}: give the path of an existing file.")
-    key = resolve_setting(ENV_API_KEY, api_key, dotenv=dotenv)
+    found = locate_setting(ENV_API_KEY, api_key, dotenv=dotenv)
     path = resolve_store_path(store, dotenv=dotenv)
-    if key is not None:
+    if found is not None:
+        key, source = found
         url = resolve_base_url(base_url, dotenv=dotenv)
         client = Client(api_key=key, base_url=url)
+        client.key_source = source  # where open_workspace found it, for the refused-key message
         try:
             opened = Store(path)
         except BaseException:

@@ -170,9 +170,9 @@ def _run_watch(args: argparse.Namespace, entries: list[TokenEntry]) -> int:
     print(result.summary())
     print(f"Store: {result.store_path}")
     if result.stopped == "auth_failed":
+        source = client.key_source
         message = (
-            "The API refused the key: set SMSPARTNER_API_KEY in the environment or a .env "
-            "file, then run again."
+            f"The API refused the API key {source.described()}: {source.fix()}, then run again."
         )
         print(error_line(message), file=sys.stderr)
         return EXIT_AUTH

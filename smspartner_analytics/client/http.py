@@ -55,7 +55,8 @@ from smspartner_analytics.client.retry import RetryPolicy, should_retry
 from smspartner_analytics.core.config import (
     DEFAULT_RATE,
     DEFAULT_WORKERS,
-    resolve_api_key,
+    SettingSource,
+    locate_api_key,
     resolve_base_url,
 )
 from smspartner_analytics.core.errors import ConfigurationError, RequestError
@@ -157,7 +158,10 @@ class Client:
         max_body_bytes: int = MAX_BODY_BYTES,
         answer_format: AnswerFormat = "json",
     ) -> None:
-        self._api_key = resolve_api_key(api_key)
+        self._api_key, source = locate_api_key(api_key)
+        #: Where the key came from, for the message when the API refuses it (never the key).
+        #: Whoever resolved the key before passing it as ``api_key`` may set the true source.
+        self.key_source: SettingSource = source
         self.base_url = resolve_base_url(base_url)
         self.retry = RetryPolicy() if retry is None else retry
         _check_settings(timeout, self.retry, workers)

@@ -17,6 +17,7 @@ import ipaddress
 import os
 from collections.abc import Mapping
 from pathlib import Path
+from typing import Literal, NamedTuple
 from urllib.parse import urlsplit
 
 from smspartner_analytics.core.defaults import (
@@ -40,8 +41,11 @@ __all__ = [
     "ENV_API_KEY",
     "ENV_BASE_URL",
     "ENV_STORE",
+    "SettingSource",
     "find_env_file",
     "is_loopback_url",
+    "locate_api_key",
+    "locate_setting",
     "read_dotenv",
     "resolve_api_key",
     "resolve_base_url",
@@ -81,6 +85,65 @@ def read_dotenv(path: str | Path | None = None) -> dict[str, str]:
     return {name: value for name, value in values.items() if value is not None}
 
 
+class SettingSource(NamedTuple):
+    """Where a setting's value came from, for messages that must say it (never the value).
+
+    ``kind``: ``"argument"``, ``"environment"`` or ``"dotenv"``; ``path``: the ``.env`` read (for
+    ``"environment"``: a ``.env`` that sets the name too, which the environment overrides);
+    ``argument``: how the argument is written (``api_key=``).
+    """
+
+    name: str
+    kind: Literal["argument", "environment", "dotenv"]
+    path: Path | None = None
+    argument: str = "api_key="
+
+    def described(self) -> str:
+        """``"from /home/me/project/.env"``, ``"given as api_key="``, ``"from the environment
+        variable SMSPARTNER_API_KEY (it overrides /home/me/project/.env)"``."""
+        if self.kind == "argument":
+            return f"given as {self.argument}"
+        if self.kind == "dotenv":
+            return f"from {self.path}"
+        overrides = f" (it overrides {self.path})" if self.path is not None else ""
+        return f"from the environment variable {self.name}{overrides}"
+
+    def fix(self) -> str:
+        """What to do about a wrong value, where it is: ``"correct SMSPARTNER_API_KEY=... in
+        /home/me/project/.env"``."""
+        if self.kind == "argument":
+            return f"pass the right value as {self.argument}"
+        if self.kind == "dotenv":
+            return f"correct {self.name}=... in {self.path}"
+        unset = f" (or unset it to use {self.path})" if self.path is not None else ""
+        return f"correct the environment variable {self.name}{unset}"
+
+
+def locate_setting(
+    name: str,
+    argument: str | None = None,
+    *,
+    environ: Mapping[str, str] | None = None,
+    dotenv: str | Path | None = None,
+    argument_name: str = "api_key=",
+) -> tuple[str, SettingSource] | None:
+    """The value :func:`resolve_setting` gives and where it came from; None when unset.
+
+    ``argument_name``: how the argument is written in messages (``api_key=``).
+    """
+    if argument is not None and argument.strip():
+        return argument.strip(), SettingSource(name, "argument", argument=argument_name)
+    env = os.environ if environ is None else environ
+    env_file = _env_file(dotenv)
+    in_file = read_dotenv(env_file).get(name, "").strip() if env_file is not None else ""
+    value = env.get(name, "").strip()
+    if value:
+        return value, SettingSource(name, "environment", env_file if in_file else None)
+    if in_file:
+        return in_file, SettingSource(name, "dotenv", env_file)
+    return None
+
+
 def resolve_setting(
     name: str,
     argument: str | None = None,
@@ -104,14 +167,19 @@ def resolve_setting(
 
 def resolve_api_key(argument: str | None = None, **kwargs: object) -> str:
     """Return the API key or raise ``MissingAPIKeyError`` naming every way to set it."""
-    key = resolve_setting(ENV_API_KEY, argument, **kwargs)  # type: ignore[arg-type]
-    if key is None:
+    return locate_api_key(argument, **kwargs)[0]
+
+
+def locate_api_key(argument: str | None = None, **kwargs: object) -> tuple[str, SettingSource]:
+    """The API key and where it came from (:func:`locate_setting`), or ``MissingAPIKeyError``."""
+    found = locate_setting(ENV_API_KEY, argument, **kwargs)  # type: ignore[arg-type]
+    if found is None:
         raise MissingAPIKeyError(
             f"No SMS Partner API key: set the {ENV_API_KEY} environment variable, "
             f"or put {ENV_API_KEY}=... in a .env file in the working folder or a parent "
             "(or pass api_key= to Client in Python)."
         )
-    return key
+    return found
 
 
 def is_loopback_url(url: str) -> bool:

@@ -8,7 +8,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from smspartner_analytics.core.config import DEFAULT_BASE_URL, ENV_API_KEY, ENV_BASE_URL
+from smspartner_analytics.core.config import (
+    DEFAULT_BASE_URL,
+    ENV_API_KEY,
+    ENV_BASE_URL,
+    SettingSource,
+)
 from smspartner_analytics.core.earlier import ADVICE, EARLIER
 from smspartner_analytics.core.errors import StoreFullError
 from smspartner_analytics.core.numbers import counted
@@ -39,7 +44,8 @@ class FetchResult:
     because the batch stopped early · ``stopped``: the one-line reason when it stopped early
     (TLS failure, wrong base URL), else None · ``kept_rentals``: rentals whose attempt failed
     this run, shown from their earlier answer (``kept_message``) · ``seconds``: how long the
-    batch took (None until it ran).
+    batch took (None until it ran) · ``key_source``: where the client's key came from, which
+    ``auth_message`` names (never the key).
     """
 
     total: int = 0
@@ -60,6 +66,7 @@ class FetchResult:
     kept_rentals: int = 0
     seconds: float | None = None
     store_path: Path | None = None
+    key_source: SettingSource | None = None
     records: list[AnswerRecord] = field(default_factory=list, repr=False)
 
     @property
@@ -153,12 +160,20 @@ class FetchDiskFull(StoreFullError):
         self.result = result
 
 
-def auth_message(result: FetchResult) -> str:
-    """The one-line message for a refused key: what happened, how to set the key, what is saved."""
+def auth_message(result: FetchResult, *, then: str = "run again") -> str:
+    """The one-line message for a refused key: where the key came from (never the key), how to
+    correct it there, what is saved. ``then``: what to do once it is corrected."""
+    source = result.key_source
+    if source is None:
+        refused = (
+            f"The API refused the API key (missing or wrong): set {ENV_API_KEY} in the "
+            "environment or in a .env file (working folder or a parent)"
+        )
+    else:
+        refused = f"The API refused the API key {source.described()}: {source.fix()}"
     return (
-        f"The API refused the API key (missing or wrong): set {ENV_API_KEY} in the environment "
-        f"or in a .env file (working folder or a parent), then run again. The batch stopped after "
-        f"{counted(result.asked, 'request')}; answers so far are saved in {result.store_path}."
+        f"{refused}, then {then}. The batch stopped after {counted(result.asked, 'request')}; "
+        f"answers so far are saved in {result.store_path}."
     )
 
 

@@ -75,6 +75,7 @@ def fetch_statuses(
         if final:
             result.persistent = len(db.persistent_tokens() & {e.token for e in entries})
         result.store_path = db.path
+        result.key_source = getattr(api, "key_source", None)
         started = time.monotonic()
         try:
             first_error = Batch(api, db, result, workers, progress).run(todo)
