@@ -29,6 +29,7 @@ from smspartner_analytics.core.config import resolve_store_path
 from smspartner_analytics.core.errors import InputError
 from smspartner_analytics.core.schema import Outcome, TokenEntry, is_answer
 from smspartner_analytics.fetch import FetchInterrupted, fetch_statuses
+from smspartner_analytics.fetch.lock import one_writer
 from smspartner_analytics.store.db import Store
 from smspartner_analytics.store.tokens import dedupe_entries, read_tokens
 
@@ -151,8 +152,9 @@ def watch(
     Jupyter); ``on_round`` is called with each ``WatchRound``. ``_min_interval`` is private:
     tests lower the floor with it, never use it against the real API.
 
-    Returns a ``WatchResult``; raises ``WatchInterrupted`` on Ctrl-C and
-    ``AuthenticationError`` when the API refuses the key.
+    Returns a ``WatchResult``; raises ``WatchInterrupted`` on Ctrl-C,
+    ``AuthenticationError`` when the API refuses the key, and ``StoreBusyError`` at once when
+    another fetch is writing the store (the watch holds the store's writer lock throughout).
     """
     if until not in ("final", "ready"):
         raise InputError(f"until must be 'final' or 'ready', not {until!r}.")
@@ -166,16 +168,16 @@ def watch(
     entries = _entries(tokens)
     show = _Display() if progress else None
     result = WatchResult()
+    where = store.path if isinstance(store, Store) else resolve_store_path(store)
     with ExitStack() as stack:
+        stack.enter_context(one_writer(where))  # for every round: one writer per store
         if client is None:
             from smspartner_analytics.client.http import Client
 
             client = stack.enter_context(
                 Client(api_key=api_key, base_url=base_url, rate=rate, workers=workers)
             )
-        db = store if isinstance(store, Store) else stack.enter_context(
-            Store(resolve_store_path(store))
-        )  # fmt: skip
+        db = store if isinstance(store, Store) else stack.enter_context(Store(where))
         db.add_tokens(entries)
         result.store_path = db.path
         rounds = _Rounds(client, db, entries, result, until, show, on_round)

@@ -17,6 +17,7 @@ from collections.abc import Sequence
 from smspartner_analytics import __version__
 from smspartner_analytics.cli._common import (
     EXIT_AUTH,
+    EXIT_BUSY,
     EXIT_DISK_FULL,
     EXIT_ERROR,
     EXIT_INTERRUPTED,
@@ -32,6 +33,7 @@ from smspartner_analytics.core.errors import (
     InputError,
     MissingAPIKeyError,
     SMSPartnerError,
+    StoreBusyError,
     StoreFullError,
 )
 from smspartner_analytics.core.messages import error_line
@@ -39,6 +41,7 @@ from smspartner_analytics.core.messages import error_line
 __all__ = [
     "COMMANDS",
     "EXIT_AUTH",
+    "EXIT_BUSY",
     "EXIT_DISK_FULL",
     "EXIT_ERROR",
     "EXIT_INTERRUPTED",
@@ -94,6 +97,8 @@ def _exit_code(exc: SMSPartnerError) -> int:
         return EXIT_AUTH
     if isinstance(exc, StoreFullError):
         return EXIT_DISK_FULL
+    if isinstance(exc, StoreBusyError):
+        return EXIT_BUSY
     if isinstance(exc, (InputError, ConfigurationError)):
         return EXIT_USAGE
     return EXIT_ERROR

@@ -17,6 +17,7 @@ from typing import NamedTuple, Protocol
 
 __all__ = [
     "EXIT_AUTH",
+    "EXIT_BUSY",
     "EXIT_DISK_FULL",
     "EXIT_ERROR",
     "EXIT_INTERRUPTED",
@@ -45,6 +46,7 @@ EXIT_AUTH = 4  # the API key is missing or refused
 EXIT_DISK_FULL = 5  # the disk holding the store is full (what was saved before is kept)
 EXIT_PENDING = 6  # fetch --watch: --max-duration ran out with rentals still pending
 EXIT_PERSISTENT = 7  # fetch: the only failures left repeat identically run after run
+EXIT_BUSY = 8  # fetch: another fetch is writing the same store (one writer per store)
 EXIT_INTERRUPTED = 130  # Ctrl-C
 
 

@@ -4,8 +4,9 @@ Prints the one-line summary and the store path on stdout. Exit codes: 0 every to
 from the API (data or an API error such as 32), 3 some got no answer after retries (run again),
 4 the key is missing or refused, 5 the disk holding the store is full (what was saved is kept),
 6 ``--watch`` ran out of time, 7 the only failures left are persistent (same failure 3 runs in a
-row; ``--refresh`` asks them), 1 stopped early (TLS failure, wrong base URL), 2 bad input,
-130 Ctrl-C. The key comes from the environment or ``.env`` only.
+row; ``--refresh`` asks them), 8 another fetch is writing the same store, 1 stopped early
+(TLS failure, wrong base URL), 2 bad input, 130 Ctrl-C. The key comes from the environment or
+``.env`` only.
 """
 
 from __future__ import annotations
@@ -41,8 +42,10 @@ def register(sub: Subparsers, parents: Parents, summary: str) -> None:
             "store is full (answers saved so far are kept), 6 --watch stopped at --max-duration "
             "with rentals still pending, 7 the only failures left are persistent (the same "
             "failure on 3 runs in a row: not asked again, listed in errors.csv; --refresh asks "
-            "them), 1 the batch stopped early (TLS failure, or the first answers all failed the "
-            "same way: check the base URL), 2 bad input, 130 Ctrl-C (answers so far are kept). "
+            "them), 8 another fetch (or fetch --watch) is writing the same store: nothing is "
+            "asked, it is left to finish, 1 the batch stopped early (TLS failure, or the first "
+            "answers all failed the same way: check the base URL), 2 bad input, 130 Ctrl-C "
+            "(answers so far are kept). "
             "With --watch, rounds repeat every --every until every rental is final (failed, "
             "downloaded or not found), one line per round."
         ),

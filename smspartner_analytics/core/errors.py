@@ -11,7 +11,8 @@ Tree::
     ├── InputError                 a tokens file or other user input cannot be used
     ├── StoreError                 the SQLite store cannot be opened, read or migrated
     │   ├── StoreFullError         the disk (or the store's size cap) is full: nothing more fits
-    │   └── ReadOnlyStoreError     the store cannot be written (read-only file, folder or mount)
+    │   ├── ReadOnlyStoreError     the store cannot be written (read-only file, folder or mount)
+    │   └── StoreBusyError         another fetch is writing the store (one writer at a time)
     ├── ReportError                a report cannot be written (empty store, unwritable folder)
     ├── BatchStoppedError          a fetch stopped early: TLS failed, or its first answers all
     │                              failed the same way and none came from the API (base URL)
@@ -45,6 +46,7 @@ __all__ = [
     "ResponseParseError",
     "SMSPartnerError",
     "ServerError",
+    "StoreBusyError",
     "StoreError",
     "StoreFullError",
     "TokenRequiredError",
@@ -81,6 +83,11 @@ class StoreFullError(StoreError):
 
 class ReadOnlyStoreError(StoreError):
     """The store cannot be written (read-only file, folder or mount); it can still be read."""
+
+
+class StoreBusyError(StoreError):
+    """Another fetch (another process, or another thread of this one) is writing the store:
+    one writer per store at a time. Readers are never refused."""
 
 
 class ReportError(SMSPartnerError):

@@ -17,6 +17,7 @@ from smspartner_analytics.core.errors import AuthenticationError, BatchStoppedEr
 from smspartner_analytics.core.numbers import counted
 from smspartner_analytics.core.schema import TokenEntry, is_answer
 from smspartner_analytics.fetch.batch import Batch
+from smspartner_analytics.fetch.lock import one_writer
 from smspartner_analytics.fetch.result import (
     FetchDiskFull,
     FetchInterrupted,
@@ -61,13 +62,19 @@ def fetch_statuses(
     raises ``BatchStoppedError``; with ``errors="ignore"`` the result comes back with
     ``auth_failed=True`` or ``stopped`` (the one-line reason) instead. Ctrl-C raises
     ``FetchInterrupted``; a full disk raises ``FetchDiskFull`` (both carry the partial result).
+    Another fetch writing the same store raises ``StoreBusyError`` at once (``fetch.lock``).
     """
     if errors not in ("warn", "raise", "ignore"):
         raise ValueError(f"errors must be 'warn', 'raise' or 'ignore', not {errors!r}")
     if workers < 1:
         raise ValueError(f"workers must be 1 or more, not {workers!r}")
     entries = _entries(tokens)
-    with _client(client, api_key, base_url, rate, workers) as api, _opened(store) as db:
+    where = store.path if isinstance(store, Store) else resolve_store_path(store)
+    with (
+        one_writer(where),
+        _client(client, api_key, base_url, rate, workers) as api,
+        _opened(store, where) as db,
+    ):
         db.add_tokens(entries)
         final = set() if refresh else db.final_tokens()
         todo = [e.token for e in entries if e.token not in final]
@@ -120,11 +127,11 @@ def _client(
 
 
 @contextmanager
-def _opened(store: Store | str | Path | None) -> Iterator[Store]:
+def _opened(store: Store | str | Path | None, path: Path) -> Iterator[Store]:
     if isinstance(store, Store):
         yield store
         return
-    with Store(resolve_store_path(store)) as own:
+    with Store(path) as own:
         yield own
 
 
