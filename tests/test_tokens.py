@@ -7,8 +7,10 @@ from pathlib import Path
 
 import pytest
 
+from smspartner_analytics.cli import EXIT_OK, main
 from smspartner_analytics.core.errors import InputError
 from smspartner_analytics.core.schema import TokenEntry
+from smspartner_analytics.simulator.server import SandboxURL
 from smspartner_analytics.store.tokens import dedupe_entries, parse_tokens, read_tokens
 
 
@@ -34,6 +36,27 @@ def test_text_file_strips_whitespace_and_skips_blanks(tmp_path: Path) -> None:
 
 def test_text_file_with_token_header_line(tmp_path: Path) -> None:
     assert tokens_of(read_tokens(write(tmp_path, "Token\nabc\ndef\n"))) == ["abc", "def"]
+
+
+def test_tokens_in_double_quotes_are_read_without_them(tmp_path: Path) -> None:
+    text = '"token"\n"e8be01"\n  " f00d02 " \nabc03\n"dup"\ndup\n'
+    with pytest.warns(UserWarning, match="1 duplicate token was dropped"):
+        entries = read_tokens(write(tmp_path, text))
+    assert tokens_of(entries) == ["e8be01", "f00d02", "abc03", "dup"]
+
+
+def test_quoted_tokens_reach_the_api_without_quotes(
+    sandbox_url: SandboxURL, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:  # fmt: skip
+    monkeypatch.setenv("SMSPARTNER_API_KEY", "quote-key")
+    first, second = sandbox_url.server.tokens[:2]
+    write(tmp_path, f'"{first}"\n"{second}"\n')
+    code = main(["fetch", "tokens.txt", "--base-url", sandbox_url, "--rate", "0"])
+    out = capsys.readouterr().out
+    assert code == EXIT_OK, out
+    assert "2 succeeded, 0 not found" in out
+    assert sandbox_url.server.request_count(first) == sandbox_url.server.request_count(second) == 1
 
 
 def test_bom_is_tolerated(tmp_path: Path) -> None:

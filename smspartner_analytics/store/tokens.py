@@ -2,8 +2,9 @@
 
 Two formats, told apart by the first non-blank line:
 
-- **plain text**: one token per line; blank lines and ``#`` comments are skipped, and a first line
-  reading just ``token`` is taken as a header;
+- **plain text**: one token per line; blank lines and ``#`` comments are skipped, a first line
+  reading just ``token`` is taken as a header, and one pair of double quotes around a token
+  (``"e8be..."``, as a spreadsheet exports a one-column list) is dropped, never sent;
 - **CSV**: the first line holds ``,``, ``;`` or a tab and names a ``token`` column (any case);
   every other column is kept as metadata (text) and joined to the reports.
 
@@ -160,7 +161,7 @@ def _parse_lines(lines: list[str], name: str) -> list[TokenEntry]:
     entries: list[TokenEntry] = []
     header_done = False
     for number, raw in enumerate(lines, start=1):
-        token = raw.strip()
+        token = _unquoted(raw.strip())
         if not token or token.startswith("#"):
             continue
         if not header_done and token.lower() == TOKEN_COLUMN:
@@ -169,6 +170,13 @@ def _parse_lines(lines: list[str], name: str) -> list[TokenEntry]:
         header_done = True
         entries.append(TokenEntry(_checked(token, name, number), {}))
     return entries
+
+
+def _unquoted(text: str) -> str:
+    """``"abc"`` -> ``abc`` (one pair of double quotes around the whole line, then its spaces)."""
+    if len(text) >= 2 and text[0] == text[-1] == '"':
+        return text[1:-1].strip()
+    return text
 
 
 def _parse_csv(text: str, delimiter: str, name: str) -> list[TokenEntry]:
