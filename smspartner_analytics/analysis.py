@@ -17,6 +17,7 @@ import pandas as pd
 from smspartner_analytics.core.errors import InputError
 from smspartner_analytics.core.schema import RENTAL_COLUMNS
 from smspartner_analytics.frames.arrays import safe_divide
+from smspartner_analytics.frames.dates import day_texts, read_dates
 from smspartner_analytics.frames.dtypes import STATUS_DTYPE
 
 __all__ = [
@@ -178,10 +179,11 @@ def rental_labels(
     """A short name per token for charts and summaries, from the tokens' own metadata.
 
     ``"<campaign> · <date>"`` from a ``campaign`` column and the first date column (see
-    ``DATE_COLUMN_NAMES``) when the tokens came with them; a token whose name is not unique, or
-    who has no metadata, gets the first 8 characters of its token added (``"aa04a753…"``).
-    With ``tokens``, only those tokens are named (a chart's few rows): uniqueness is still
-    judged against every rental, but only the rentals that could share a name are looked at.
+    ``DATE_COLUMN_NAMES``; the day as ``2025-12-31`` however the file wrote it) when the tokens
+    came with them; a token whose name is not unique, or who has no metadata, gets the first 8
+    characters of its token added (``"aa04a753…"``). With ``tokens``, only those tokens are
+    named (a chart's few rows): uniqueness is still judged against every rental, but only the
+    rentals that could share a name are looked at.
     """
     if "token" not in rentals.columns or rentals.empty:
         return {}
@@ -210,9 +212,11 @@ def rental_labels(
 
 
 def _name_part(rentals: pd.DataFrame, column: str) -> pd.Series:
-    """``column`` as a name part: text, empty when missing, dates cut to the day."""
-    part = rentals[column].astype("string").fillna("")
-    return part if column == "campaign" else part.str.slice(0, 10)
+    """``column`` as a name part: text, empty when missing, dates as their day (``2025-12-31``,
+    however the tokens file wrote them)."""
+    if column != "campaign":
+        return day_texts(rentals[column])
+    return rentals[column].astype("string").fillna("")
 
 
 def _joined_names(rentals: pd.DataFrame, columns: Sequence[str]) -> pd.Series:
@@ -269,21 +273,22 @@ def spend_over_time(
 ) -> pd.DataFrame:
     """Rentals, quantity and spend per period (``freq``: "M" month, "W" week, "D" day, "Q"...).
 
-    ``date_column`` names a date column that came with the tokens; by default the first of
-    ``DATE_COLUMN_NAMES`` present (else any metadata column with "date" in its name); none raises
-    ``InputError``. Rows whose date cannot be read are left out. Columns: period, rentals,
-    quantity, cost_total (periods in time order, empty periods not listed).
+        ``date_column`` names a date column that came with the tokens; by default the first of
+        ``DATE_COLUMN_NAMES`` present (else any metadata column with "date" in its name); none raises
+        ``InputError``. Dates are read by ``frames.dates.read_dates``: ISO, or ``31/12/2025`` day first
+    (month first only when the column proves it); rows whose date cannot be read are left out, with
+    one ``DataWarning`` for the column. Columns: period, rentals,
+        quantity, cost_total (periods in time order, empty periods not listed).
     """
     column = date_column or _date_column(rentals)
     _require(rentals, [column, "token", "quantity", "cost_total"], "spend_over_time")
-    dates = pd.to_datetime(rentals[column], errors="coerce", utc=True, format="mixed")
-    naive = dates.dt.tz_convert("UTC").dt.tz_localize(None)
     try:
-        periods = naive.dt.to_period(freq)
+        pd.Timestamp(0).to_period(freq)
     except ValueError:
         raise InputError(
             f"freq={freq!r} is not a period pandas knows: use 'M' (month), 'W', 'D' or 'Q'."
         ) from None
+    periods = read_dates(rentals[column], stacklevel=2).dt.to_period(freq)
     frame = pd.DataFrame(
         {
             "period": periods,

@@ -18,6 +18,7 @@ from smspartner_analytics.analysis import (
 )
 from smspartner_analytics.core.errors import InputError
 from smspartner_analytics.core.schema import STATUS_LABELS
+from smspartner_analytics.frames.coercion import DataWarning
 from smspartner_analytics.frames.dtypes import Frames
 from smspartner_analytics.frames.flattening import flatten, join_metadata
 
@@ -202,7 +203,8 @@ def test_status_summary_of_no_rentals() -> None:
 
 
 def test_spend_over_time_finds_the_date_column(frames: Frames) -> None:
-    out = spend_over_time(frames.rentals)
+    with pytest.warns(DataWarning, match=r"'ordered_on': 1 value\(s\).*'not a date'.*31/12/2025"):
+        out = spend_over_time(frames.rentals)
     assert [str(p) for p in out["period"]] == ["2025-01", "2025-03"]
     assert out["rentals"].tolist() == [2, 1]
     assert out["cost_total"].tolist() == pytest.approx([2.7, 0.0])

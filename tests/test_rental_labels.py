@@ -11,7 +11,18 @@ from smspartner_analytics.analysis import rental_labels
 
 # few distinct values, " · " inside some and missing ones, so names clash and prefixes collide
 _CAMPAIGNS = st.sampled_from(["Soldes", "Noël", "Soldes · 2025-01-15", "", None, "2025-01-15"])
-_DATES = st.sampled_from(["2025-01-15", "2025-01-15T10:00:00", "2025-12-01", "", None])
+# French dates (day first) name the same day as ISO ones: "01/12/2025" clashes with "2025-12-01"
+_DATES = st.sampled_from(
+    ["2025-01-15", "2025-01-15T10:00:00", "2025-12-01", "", None, "15/01/2025", "01/12/2025"]
+)
+
+
+def _day(value: str) -> str:
+    """A date of ``_DATES`` as its day, ``2025-12-01``."""
+    if "/" in value:
+        day, month, year = value.split("/")
+        return f"{year}-{month}-{day}"
+    return value[:10]
 
 
 def _by_rows(rentals: pd.DataFrame, limit: int = 40) -> dict[str, str]:
@@ -24,7 +35,7 @@ def _by_rows(rentals: pd.DataFrame, limit: int = 40) -> dict[str, str]:
             value = row[column]
             if pd.isna(value) or not str(value):
                 continue
-            parts.append(str(value) if column == "campaign" else str(value)[:10])
+            parts.append(str(value) if column == "campaign" else _day(str(value)))
         names.append(" · ".join(parts))
     counts = pd.Series(names).value_counts()
     out = {}

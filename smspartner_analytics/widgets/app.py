@@ -211,7 +211,9 @@ class Dashboard:
             figure = self.figures[name] = draw_chart(name, frames)
             self.axes[name] = figure.axes[0]
             self.charts[name].outputs = (png_output(figure, name),)
-        self.table.value = table_html(frames.rentals, self.rows, locale=self.locale)
+        self.table.value = table_html(
+            frames.rentals, self.rows, locale=self.locale, orders=self._bar.orders
+        )
 
     # --- messages --------------------------------------------------------------------------
 

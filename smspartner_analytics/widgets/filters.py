@@ -15,6 +15,7 @@ import pandas as pd
 
 from smspartner_analytics.core.schema import RENTAL_COLUMNS, STATUS_LABELS
 from smspartner_analytics.frames.arrays import MISSING_ID, labelled_ids
+from smspartner_analytics.frames.dates import DateOrder, date_order, looks_like_dates
 from smspartner_analytics.frames.dtypes import Frames
 from smspartner_analytics.widgets.positions import FramePositions, parse_dates
 
@@ -44,6 +45,8 @@ class FilterBar:
         self._w = w
         self.widgets: dict[str, Any] = {}
         self.dates: dict[str, tuple[Any, Any]] = {}
+        #: how each date filter's column reads ``a/b/year`` (decided on the whole column)
+        self.orders: dict[str, DateOrder] = {}
         self._boxes: dict[str, Any] = {}
         self._positions: FramePositions | None = None
         rentals = frames.rentals
@@ -53,6 +56,7 @@ class FilterBar:
                 continue
             if is_date_column(rentals[name]):
                 self._add_dates(name)
+                self.orders[name] = date_order(rentals[name])
             else:
                 options = options_of(rentals, name)
                 if 0 < len(options) <= MAX_OPTIONS:
@@ -134,6 +138,8 @@ class FilterBar:
         """New options after a reload, keeping the selections that still exist."""
         for name, widget in self.widgets.items():
             if name in self.dates:
+                if name in frames.rentals.columns:
+                    self.orders[name] = date_order(frames.rentals[name])
                 continue
             source = frames.localisations if name == "type" else frames.rentals
             if name not in source.columns:
@@ -160,12 +166,13 @@ def options_of(frame: pd.DataFrame, name: str) -> list[tuple[str, str]]:
 
 
 def is_date_column(column: pd.Series) -> bool:
-    """True for datetime columns and for text columns named like dates that hold some."""
+    """True for datetime columns, for text columns named like dates that hold some (read by
+    ``frames.dates``: ISO or ``31/12/2025``), and for text columns whose every value is a date."""
     if isinstance(column.dtype, pd.DatetimeTZDtype) or pd.api.types.is_datetime64_dtype(column):
         return True
     name = column.name.lower() if isinstance(column.name, str) else ""
     if "date" not in name and not name.endswith(("_at", "_on")):
-        return False
+        return looks_like_dates(column)
     return bool(parse_dates(column).notna().any())
 
 

@@ -18,6 +18,7 @@ import numpy as np
 import pandas as pd
 
 from smspartner_analytics.frames.arrays import MISSING_ID
+from smspartner_analytics.frames.dates import read_dates
 from smspartner_analytics.frames.dtypes import Frames
 
 __all__ = ["FramePositions", "date_mask", "parse_dates"]
@@ -108,14 +109,9 @@ class FramePositions:
 
 
 def parse_dates(column: pd.Series) -> pd.Series:
-    """``column`` as naive UTC timestamps (NaT where it holds no date)."""
-    if isinstance(column.dtype, pd.DatetimeTZDtype):
-        return pd.Series(column.dt.tz_convert(None), index=column.index)
-    if pd.api.types.is_datetime64_dtype(column):
-        return pd.Series(column, index=column.index)
-    text = column.astype("string")
-    parsed = pd.to_datetime(text, errors="coerce", format="ISO8601", utc=True)
-    return pd.Series(parsed.dt.tz_convert(None), index=column.index)
+    """``column`` as naive UTC timestamps (NaT where it holds no date), read as the analysis
+    reads it: ``frames.dates.read_dates`` (ISO, or ``31/12/2025`` day first), without warning."""
+    return read_dates(column, warn=False)
 
 
 def date_mask(dates: pd.Series, start: dt.date | None, end: dt.date | None) -> np.ndarray:

@@ -11,7 +11,7 @@ wider than the page scrolls sideways in its own box.
 from __future__ import annotations
 
 import html
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any
 
 import pandas as pd
@@ -19,7 +19,8 @@ import pandas as pd
 from smspartner_analytics.core.earlier import ADVICE, EarlierAnswers, failure_kind
 from smspartner_analytics.core.numbers import Locale, count, money
 from smspartner_analytics.core.schema import RENTAL_COLUMNS, STATUS_LABELS
-from smspartner_analytics.widgets.filters import is_date_column, parse_dates
+from smspartner_analytics.frames.dates import DateOrder, read_dates
+from smspartner_analytics.widgets.filters import is_date_column
 
 __all__ = ["TABLE_BOX", "TABLE_COLUMNS", "format_date", "summary_html", "table_html"]
 
@@ -73,8 +74,17 @@ def _formatter(name: str, column: pd.Series, locale: Locale) -> tuple[Callable[[
     return str, False
 
 
-def table_html(rentals: pd.DataFrame, rows: int, *, locale: Locale = "en") -> str:
-    """The first ``rows`` rentals as an HTML table, with a caption saying how many are shown."""
+def table_html(
+    rentals: pd.DataFrame,
+    rows: int,
+    *,
+    locale: Locale = "en",
+    orders: Mapping[str, DateOrder] | None = None,
+) -> str:
+    """The first ``rows`` rentals as an HTML table, with a caption saying how many are shown.
+
+    ``orders``: how date columns read ``a/b/year`` (the filters decide it on the whole column,
+    so the table never reads a day the other way round from a few rows)."""
     metadata = [c for c in rentals.columns if c not in RENTAL_COLUMNS]
     columns = [c for c in (*TABLE_COLUMNS, *metadata) if c in rentals.columns]
     if "last_attempt_at" in columns and not rentals["last_attempt_at"].notna().any():
@@ -91,9 +101,10 @@ def table_html(rentals: pd.DataFrame, rows: int, *, locale: Locale = "en") -> st
         if name == "last_attempt_at":
             cells[name] = _attempt_notes(rentals.loc[head.index], locale)
             continue
-        if is_date_column(column):
+        order = (orders or {}).get(name)
+        if order is not None or is_date_column(column):
             has_time = bool(pd.api.types.is_datetime64_any_dtype(column))
-            dates = parse_dates(column)
+            dates = read_dates(column, order=order, warn=False)
             cells[name] = [format_date(v, locale=locale, time=has_time) for v in dates]
             continue
         show, is_number = _formatter(name, column, locale)
