@@ -273,12 +273,12 @@ def spend_over_time(
 ) -> pd.DataFrame:
     """Rentals, quantity and spend per period (``freq``: "M" month, "W" week, "D" day, "Q"...).
 
-        ``date_column`` names a date column that came with the tokens; by default the first of
-        ``DATE_COLUMN_NAMES`` present (else any metadata column with "date" in its name); none raises
-        ``InputError``. Dates are read by ``frames.dates.read_dates``: ISO, or ``31/12/2025`` day first
-    (month first only when the column proves it); rows whose date cannot be read are left out, with
-    one ``DataWarning`` for the column. Columns: period, rentals,
-        quantity, cost_total (periods in time order, empty periods not listed).
+    ``date_column`` names a date column that came with the tokens; by default the first of
+    ``DATE_COLUMN_NAMES`` present (else any metadata column with "date" in its name); none raises
+    ``InputError``. Dates are read by ``frames.dates.read_dates``: ISO, or ``31/12/2025`` day
+    first (month first only when the column proves it); rows whose date cannot be read are left
+    out, with one ``DataWarning`` for the column. Columns: period, rentals, quantity, cost_total
+    (periods in time order, empty periods not listed).
     """
     column = date_column or _date_column(rentals)
     _require(rentals, [column, "token", "quantity", "cost_total"], "spend_over_time")

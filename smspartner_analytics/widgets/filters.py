@@ -15,7 +15,13 @@ import pandas as pd
 
 from smspartner_analytics.core.schema import RENTAL_COLUMNS, STATUS_LABELS
 from smspartner_analytics.frames.arrays import MISSING_ID, labelled_ids
-from smspartner_analytics.frames.dates import DateOrder, date_order, looks_like_dates
+from smspartner_analytics.frames.dates import (
+    DATE_ADVICE,
+    DateOrder,
+    date_order,
+    looks_like_dates,
+    read_dates,
+)
 from smspartner_analytics.frames.dtypes import Frames
 from smspartner_analytics.widgets.positions import FramePositions, parse_dates
 
@@ -177,11 +183,15 @@ def is_date_column(column: pd.Series) -> bool:
 
 
 def as_date(value: Any) -> dt.date | None:
-    """A date from a date, datetime, ISO text or None."""
+    """A date from a date, datetime, text read like the date columns (``2025-12-31`` or
+    ``31/12/2025``, day first) or None; ValueError for text that is no date."""
     if value is None:
         return None
     if isinstance(value, dt.datetime):
         return value.date()
     if isinstance(value, dt.date):
         return value
-    return pd.Timestamp(value).date()
+    read = read_dates(pd.Series([str(value)], dtype="string"), warn=False).iloc[0]
+    if pd.isna(read):
+        raise ValueError(f"{value!r} is no date: {DATE_ADVICE}")
+    return pd.Timestamp(read).date()
