@@ -115,11 +115,9 @@ def token_metadata(folder: Path, store: _Tokens) -> tuple[np.ndarray, pa.Array]:
             kept = ipc.open_file(pa.memory_map(str(target))).read_all()
         except (OSError, pa.ArrowInvalid):
             kept = None
-    after = -1
-    if kept is not None and kept.schema.names == ["position", "metadata"] and kept.num_rows:
-        after = int(kept.column("position")[-1].as_py())
-    elif kept is not None and kept.num_rows:
+    if kept is not None and kept.schema.names != ["position", "metadata"]:
         kept = None  # not a file of ours
+    after = int(kept.column("position")[-1].as_py()) if kept is not None and kept.num_rows else -1
     rows = store.metadata_texts(after)
     new = pa.table(
         {
