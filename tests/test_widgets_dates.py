@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+import pandas as pd
 import pytest
 
 from smspartner_analytics.cli import main
@@ -59,7 +60,8 @@ def test_the_french_date_column_is_a_from_to_filter(
     board = dashboard(frames)
     start, end = board.filters[COLUMN].children
     assert type(start).__name__ == type(end).__name__ == "DatePicker"
-    assert "Montant" in board.filters  # two amounts: a short list is still offered
+    amounts = [value for _label, value in board.filters["Montant"].options]
+    assert amounts == ["250,50", "1000,00"]  # a short list of amounts, by value (not as text)
 
     board.set_filter(COLUMN, (dt.date(2025, 12, 1), dt.date(2025, 12, 31)))
     kept = set(board.filtered().rentals["token"])
@@ -85,3 +87,12 @@ def test_the_table_shows_the_day_that_was_written(
     assert all(f"{_ordered(i).day} Sep 2025" in shown for i in range(4))
     assert "05/09/2025" in table_html(rentals, 4, locale="fr")
     assert "9 May 2025" not in shown
+
+
+def test_the_table_shows_a_value_that_is_no_date_as_written() -> None:
+    rentals = pd.DataFrame(
+        {"token": ["a", "b", "c"], COLUMN: ["11/12/2025 14:30", "demain", None]}, dtype="string"
+    )
+    shown = table_html(rentals, 3, locale="fr")
+    assert "11/12/2025 14:30" in shown  # its time too
+    assert '<td class="">demain</td>' in shown

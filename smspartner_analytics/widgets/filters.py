@@ -160,7 +160,7 @@ class FilterBar:
 def options_of(frame: pd.DataFrame, name: str) -> list[tuple[str, str]]:
     """(label, value) pairs: statuses in lifecycle order; ids labelled like ``CSP+ (102)``."""
     column = frame[name]
-    values = sorted({NONE_OPTION if pd.isna(v) else str(v) for v in column.unique()})
+    values = _sorted_options({NONE_OPTION if pd.isna(v) else str(v) for v in column.unique()})
     if name == "status":
         values = [s for s in STATUS_LABELS if s in values]
     label_column = f"{name}_label"
@@ -169,6 +169,18 @@ def options_of(frame: pd.DataFrame, name: str) -> list[tuple[str, str]]:
     named = labelled_ids(pairs[name], pairs.get(label_column))
     shown = dict(zip(labelled_ids(pairs[name]), named, strict=True))
     return [(shown.get(v, v), v) for v in values]
+
+
+def _sorted_options(values: set[str]) -> list[str]:
+    """Options in text order, or by value when every one is a number (``250,50`` before
+    ``1000,00``, as a French file writes amounts); the missing option first, as in text order."""
+    given = sorted(v for v in values if v != NONE_OPTION)
+    text = pd.Series(given, dtype="string").str.replace(r"[\s\u00a0]", "", regex=True)
+    numbers = pd.to_numeric(text.str.replace(",", ".", regex=False), errors="coerce")
+    if given and bool(numbers.notna().all()):
+        given = [given[i] for i in numbers.to_numpy(dtype="float64").argsort(kind="stable")]
+        return [NONE_OPTION] * (NONE_OPTION in values) + given
+    return sorted(values)
 
 
 def is_date_column(column: pd.Series) -> bool:

@@ -103,9 +103,15 @@ def table_html(
             continue
         order = (orders or {}).get(name)
         if order is not None or is_date_column(column):
-            has_time = bool(pd.api.types.is_datetime64_any_dtype(column))
             dates = read_dates(column, order=order, warn=False)
-            cells[name] = [format_date(v, locale=locale, time=has_time) for v in dates]
+            has_time = bool(pd.api.types.is_datetime64_any_dtype(column)) or bool(
+                (dates.notna() & (dates != dates.dt.normalize())).any()
+            )
+            raw = column.astype("string").fillna("")  # a value that is no date shows as written
+            cells[name] = [
+                format_date(v, locale=locale, time=has_time) if pd.notna(v) else str(text)
+                for v, text in zip(dates, raw, strict=True)
+            ]
             continue
         show, is_number = _formatter(name, column, locale)
         if is_number:
