@@ -55,7 +55,7 @@ class DemoResult:
         rentals = self.frames.rentals
         statuses = status_summary(rentals)
         present = statuses[statuses["rentals"] > 0]
-        by_status = " · ".join(f"{r.status} {r.rentals}" for r in present.itertuples())
+        by_status = " · ".join(f"{r.status} {_count(r.rentals)}" for r in present.itertuples())
         spend = spend_by_category(rentals)
         by_cat = " · ".join(
             f"{label} {money(cost)}"
@@ -76,7 +76,7 @@ class DemoResult:
         ]
         lines.extend(self._shortfall_lines())
         if len(self.frames.errors):
-            lines.append(f"Tokens without data: {len(self.frames.errors)} (see errors.csv)")
+            lines.append(f"Tokens without data: {count(len(self.frames.errors))} (see errors.csv)")
         lines.append(f"Report: {counted(len(self.files), 'file')} in {self.out_dir}/")
         charts = [p.name for p in self.files if p.suffix == ".png"]
         if charts:

@@ -27,6 +27,7 @@ from typing import TYPE_CHECKING, Any, Final, Literal
 
 from smspartner_analytics.core.config import resolve_store_path
 from smspartner_analytics.core.errors import InputError
+from smspartner_analytics.core.numbers import count, counted
 from smspartner_analytics.core.schema import Outcome, TokenEntry, is_answer
 from smspartner_analytics.fetch import FetchInterrupted, fetch_statuses
 from smspartner_analytics.fetch.lock import one_writer
@@ -72,16 +73,16 @@ class WatchRound:
 
     def line(self) -> str:
         """One line: ``round 3 (12:04:05): asked 40 · 25 ready, 13 pending, 2 final · ...``."""
-        changed = ", ".join(
-            f"{n} {old}→{new}" for (old, new), n in sorted(self.changes.items(), key=_by_count)
-        )
+        moves = sorted(self.changes.items(), key=_by_count)
+        changed = ", ".join(f"{count(n)} {old}→{new}" for (old, new), n in moves)
         text = (
-            f"round {self.number} ({self.started_at:%H:%M:%S} UTC): asked {self.asked} · "
-            f"{self.ready} ready, {self.pending} pending, {self.final} final · "
+            f"round {count(self.number)} ({self.started_at:%H:%M:%S} UTC): asked "
+            f"{count(self.asked)} · {count(self.ready)} ready, {count(self.pending)} pending, "
+            f"{count(self.final)} final · "
             f"changed: {changed or 'nothing'}"
         )
         if self.no_answer:
-            text += f" · {self.no_answer} got no answer (asked again next round)"
+            text += f" · {count(self.no_answer)} got no answer (asked again next round)"
         return text
 
 
@@ -114,8 +115,13 @@ class WatchResult:
             "auth_failed": "the API refused the key",
         }[self.stopped]
         last = self.rounds[-1] if self.rounds else None
-        where = f"{last.ready} ready, {last.pending} pending, {last.final} final; " if last else ""
-        return f"Watched {len(self.rounds)} rounds, {self.asked} requests: {where}stopped: {why}."
+        where = (
+            f"{count(last.ready)} ready, {count(last.pending)} pending, {count(last.final)} final; "
+            if last
+            else ""
+        )
+        rounds = counted(len(self.rounds), "round")
+        return f"Watched {rounds}, {counted(self.asked, 'request')}: {where}stopped: {why}."
 
 
 class WatchInterrupted(KeyboardInterrupt):

@@ -16,7 +16,7 @@ from smspartner_analytics.core.config import (
 )
 from smspartner_analytics.core.earlier import ADVICE, EARLIER
 from smspartner_analytics.core.errors import StoreFullError
-from smspartner_analytics.core.numbers import counted
+from smspartner_analytics.core.numbers import count, counted
 from smspartner_analytics.core.schema import AnswerRecord, Outcome, is_rental
 from smspartner_analytics.fetch.outcomes import PERSISTENT_RUNS, RETRYABLE_OUTCOMES
 
@@ -103,26 +103,26 @@ class FetchResult:
         if not failures:
             return None
         kinds = Counter(r.reason or r.outcome for r in failures)
-        kind, count = kinds.most_common(1)[0]
+        kind, many = kinds.most_common(1)[0]
         example = next(r.token for r in failures if (r.reason or r.outcome) == kind)
-        return f"{kind} ({count} of {counted(len(failures), 'token')}, e.g. {example!r})"
+        return f"{kind} ({count(many)} of {counted(len(failures), 'token')}, e.g. {example!r})"
 
     def summary(self) -> str:
         """One line: what was asked, what came back and how long it took."""
         line = (
-            f"{counted(self.total, 'token')}: {self.asked} asked, {self.skipped} skipped as "
-            f"final; {self.succeeded} succeeded, {self.not_found} not found, "
-            f"{counted(self.api_errors, 'API error')}, {self.failed} failed"
+            f"{counted(self.total, 'token')}: {count(self.asked)} asked, {count(self.skipped)} "
+            f"skipped as final; {count(self.succeeded)} succeeded, {count(self.not_found)} not "
+            f"found, {counted(self.api_errors, 'API error')}, {count(self.failed)} failed"
         )
         if self.failed and not self.stopped:
             line += " (run again to retry)"
         if self.persistent:
             line += (
-                f", {self.persistent} failing the same way {PERSISTENT_RUNS} runs in a row "
+                f", {count(self.persistent)} failing the same way {PERSISTENT_RUNS} runs in a row "
                 "(not asked again until a refresh)"
             )
         if self.not_asked:
-            line += f", {self.not_asked} not asked"
+            line += f", {count(self.not_asked)} not asked"
         if self.seconds is not None:
             line += f", in {self.seconds:.1f} s"
         if self.auth_failed:
@@ -204,7 +204,7 @@ def tls_message(base_url: str) -> str:
 
 def wrong_place_message(
     base_url: str,
-    count: int,
+    first_answers: int,
     reason: str,
     *,
     url: str | None = None,
@@ -218,8 +218,10 @@ def wrong_place_message(
     lines agree. HTML 404 pages from a base URL whose path does not end in ``/v1`` get the hint
     that it usually does (the sandbox and the API both serve under ``/v1``).
     """
-    first = "the only answer" if count == 1 else f"the first {count} answers all"
-    counted = "" if asked is None or asked == count else f" ({asked} asked before the stop)"
+    first = "the only answer" if first_answers == 1 else f"the first {first_answers} answers all"
+    before = ""
+    if asked is not None and asked != first_answers:
+        before = f" ({count(asked)} asked before the stop)"
     where = url or base_url
     if http_status == 404 and not urlsplit(base_url).path.rstrip("/").endswith("/v1"):
         check = (
@@ -232,6 +234,6 @@ def wrong_place_message(
             f"{DEFAULT_BASE_URL}) and that the server is reachable, then run again."
         )
     return (
-        f"Stopped early: {first} failed the same way{counted} at {where} ({reason}), and no "
+        f"Stopped early: {first} failed the same way{before} at {where} ({reason}), and no "
         f"answer came from the API: {check}"
     )

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Literal
 
 from smspartner_analytics.core.config import DEFAULT_RATE, DEFAULT_WORKERS, resolve_store_path
 from smspartner_analytics.core.errors import AuthenticationError, BatchStoppedError, RequestError
-from smspartner_analytics.core.numbers import counted
+from smspartner_analytics.core.numbers import count, counted
 from smspartner_analytics.core.schema import TokenEntry, is_answer
 from smspartner_analytics.fetch.batch import Batch
 from smspartner_analytics.fetch.lock import one_writer
@@ -149,8 +149,9 @@ def _finish(result: FetchResult, first_error: RequestError | None, errors: str) 
         raise first_error
     if errors == "warn" and problems:
         warnings.warn(
-            f"{problems} of {counted(result.asked, 'token')} got no data: {result.not_found} "
-            f"not found, {counted(result.api_errors, 'API error')}, {result.failed} failed "
+            f"{count(problems)} of {counted(result.asked, 'token')} got no data: "
+            f"{count(result.not_found)} not found, {counted(result.api_errors, 'API error')}, "
+            f"{count(result.failed)} failed "
             "(run again to retry). "
             "See FetchResult.records or the 'errors' frame.",
             UserWarning,
