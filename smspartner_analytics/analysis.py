@@ -17,7 +17,7 @@ import pandas as pd
 from smspartner_analytics.core.errors import InputError
 from smspartner_analytics.core.schema import RENTAL_COLUMNS
 from smspartner_analytics.frames.arrays import safe_divide
-from smspartner_analytics.frames.dates import day_texts, read_dates
+from smspartner_analytics.frames.dates import day_texts, looks_like_dates, read_dates
 from smspartner_analytics.frames.dtypes import STATUS_DTYPE
 
 __all__ = [
@@ -258,13 +258,18 @@ def _date_columns(rentals: pd.DataFrame) -> list[str]:
 
 
 def _date_column(rentals: pd.DataFrame) -> str:
+    """The first named date column, else the first metadata column holding only dates."""
     columns = _date_columns(rentals)
     if columns:
         return columns[0]
+    for column in rentals.columns:
+        if column not in RENTAL_COLUMNS and looks_like_dates(rentals[column]):
+            return str(column)
     raise InputError(
         "No date column among the tokens' metadata (tried "
-        f"{', '.join(DATE_COLUMN_NAMES)}): pass date_column='...' naming the column that holds "
-        "each rental's date, or add such a column to the tokens file."
+        f"{', '.join(DATE_COLUMN_NAMES)}, and columns holding only dates such as 2025-12-31 "
+        "or 31/12/2025): pass date_column='...' naming the column that holds each rental's "
+        "date, or add such a column to the tokens file."
     )
 
 
@@ -274,11 +279,12 @@ def spend_over_time(
     """Rentals, quantity and spend per period (``freq``: "M" month, "W" week, "D" day, "Q"...).
 
     ``date_column`` names a date column that came with the tokens; by default the first of
-    ``DATE_COLUMN_NAMES`` present (else any metadata column with "date" in its name); none raises
-    ``InputError``. Dates are read by ``frames.dates.read_dates``: ISO, or ``31/12/2025`` day
-    first (month first only when the column proves it); rows whose date cannot be read are left
-    out, with one ``DataWarning`` for the column. Columns: period, rentals, quantity, cost_total
-    (periods in time order, empty periods not listed).
+    ``DATE_COLUMN_NAMES`` present (else any metadata column with "date" in its name, else the
+    first one holding only dates, such as ``Commandé le``); none raises ``InputError``. Dates
+    are read by ``frames.dates.read_dates``: ISO, or ``31/12/2025`` day first (month first only
+    when the column proves it); rows whose date cannot be read are left out, with one
+    ``DataWarning`` for the column. Columns: period, rentals, quantity, cost_total (periods in
+    time order, empty periods not listed).
     """
     column = date_column or _date_column(rentals)
     _require(rentals, [column, "token", "quantity", "cost_total"], "spend_over_time")

@@ -15,6 +15,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from smspartner_analytics.analysis import rental_labels, spend_over_time
+from smspartner_analytics.core.errors import InputError
 from smspartner_analytics.frames.coercion import DataWarning
 from smspartner_analytics.frames.dates import date_order, looks_like_dates, read_dates
 from smspartner_analytics.frames.flattening import flatten, join_metadata
@@ -198,6 +199,14 @@ def test_spend_over_time_puts_french_dates_in_their_months() -> None:
     ]
     assert out["rentals"].tolist() == [1, 2, 1, 1, 1, 1, 1, 2]
     assert out["cost_total"].sum() == pytest.approx(15.0)
+
+
+def test_spend_over_time_finds_a_column_of_dates_whatever_its_name() -> None:
+    rentals = _french_rentals().rename(columns={"Date de commande": "Commandé le"})
+    out = spend_over_time(rentals)
+    assert [str(p) for p in out["period"]][:2] == ["2025-09", "2025-10"]
+    with pytest.raises(InputError, match="31/12/2025"):
+        spend_over_time(rentals.drop(columns="Commandé le"))
 
 
 def test_rental_names_show_the_day_one_way() -> None:
