@@ -24,7 +24,7 @@ from __future__ import annotations
 import contextlib
 import tempfile
 from pathlib import Path
-from typing import TYPE_CHECKING, Final
+from typing import TYPE_CHECKING, Final, NamedTuple
 
 from smspartner_analytics.client.http import Client
 from smspartner_analytics.core.closing import Closing
@@ -33,6 +33,7 @@ from smspartner_analytics.core.config import (
     ENV_BASE_URL,
     ENV_STORE,
     find_env_file,
+    locate_api_key,
     locate_setting,
     resolve_base_url,
     resolve_setting,
@@ -53,7 +54,7 @@ from smspartner_analytics.store.db import Store
 if TYPE_CHECKING:
     from smspartner_analytics.frames.dtypes import Frames
 
-__all__ = ["SANDBOX_KEY", "SANDBOX_RENTALS", "Workspace", "open_workspace"]
+__all__ = ["SANDBOX_KEY", "SANDBOX_RENTALS", "Settings", "Workspace", "open_workspace"]
 
 #: The sandbox accepts any non-empty key; this one is no secret.
 SANDBOX_KEY: Final = "sandbox-workspace-key"
@@ -68,11 +69,20 @@ NO_CLIENT: Final = (
 )
 
 
+class Settings(NamedTuple):
+    """What ``open_workspace`` was given, to resolve the key again the same way later."""
+
+    api_key: str | None = None
+    base_url: str | None = None
+    env_file: Path | None = None  # None: the .env found from the working folder up, afresh
+
+
 class Workspace(Closing):
     """An open store, the client that fills it (None without a key), and where they point.
 
     Build it with :func:`open_workspace`. ``store``, ``store_path``, ``client``, ``is_sandbox``,
-    ``base_url``; ``frames()``, ``refresh()``, ``describe()``, ``close()``; a context manager.
+    ``base_url``; ``frames()``, ``refresh()``, ``renew_client()``, ``describe()``, ``close()``;
+    a context manager.
     """
 
     def __init__(
@@ -83,14 +93,40 @@ class Workspace(Closing):
         is_sandbox: bool,
         base_url: str | None,
         resources: contextlib.ExitStack | None = None,
+        settings: Settings | None = None,
     ) -> None:
         self.store = store
         self.store_path = store.path
         self.client = client
         self.is_sandbox = is_sandbox
         self.base_url = base_url
+        self.settings = settings if settings is not None else Settings()
         self._resources = resources if resources is not None else contextlib.ExitStack()
+        self._key_refused = False
         self.closed = False
+
+    def renew_client(self) -> Client:
+        """A client on the key as it resolves now (argument > environment > ``.env``, as
+        ``open_workspace`` resolved it); the old client is closed.
+
+        After the API refused the key, a key corrected in ``.env`` or in the environment is used
+        without opening the workspace again. ``MissingAPIKeyError`` when no key is set any more
+        (the old client is kept); ``ConfigurationError`` without a client (a read-only store:
+        open the workspace again once a key is set). The sandbox's client is kept as it is.
+        """
+        if self.client is None:
+            raise ConfigurationError(NO_CLIENT)
+        if self.is_sandbox:
+            return self.client
+        dotenv = self.settings.env_file
+        key, source = locate_api_key(self.settings.api_key, dotenv=dotenv)
+        url = resolve_base_url(self.settings.base_url, dotenv=dotenv)
+        client = Client(api_key=key, base_url=url)
+        client.key_source = source
+        old, self.client, self.base_url = self.client, client, url
+        old.close()
+        self._key_refused = False
+        return client
 
     def frames(self) -> Frames:
         """The store's frames (``load_frames``): read afresh at every call."""
@@ -100,20 +136,25 @@ class Workspace(Closing):
         """Ask the API again for the store's tokens that are not final (as ``fetch`` does).
 
         Raises ``ConfigurationError`` (one line) without a client, ``AuthenticationError`` when
-        the API refuses the key, ``BatchStoppedError`` when the batch stopped early (a TLS
-        failure, or a wrong base URL). Every answer is saved as it arrives.
+        the API refuses the key (the next call resolves the key again: ``renew_client``),
+        ``BatchStoppedError`` when the batch stopped early (a TLS failure, or a wrong base URL).
+        Every answer is saved as it arrives.
         """
         if self.client is None:
             raise ConfigurationError(NO_CLIENT)
+        client = self.renew_client() if self._key_refused else self.client
         result = fetch_statuses(
             self.store.tokens(),
-            client=self.client,
+            client=client,
             store=self.store,
             progress=progress,
             errors="ignore",
         )
         if result.auth_failed:
-            raise AuthenticationError(auth_message(result))
+            self._key_refused = True  # the next refresh resolves the key again
+            fixed = result.key_source is not None and result.key_source.kind == "argument"
+            then = "open the workspace again" if fixed else "call refresh() again"
+            raise AuthenticationError(auth_message(result, then=then))
         if result.stopped:
             raise BatchStoppedError(result.stopped)
         return result
@@ -179,7 +220,8 @@ def open_workspace(
         except BaseException:
             client.close()
             raise
-        return Workspace(opened, client=client, is_sandbox=False, base_url=url)
+        settings = Settings(api_key, base_url, Path(env_file) if env_file is not None else None)
+        return Workspace(opened, client=client, is_sandbox=False, base_url=url, settings=settings)
     if path.is_file():
         shown = resolve_setting(ENV_BASE_URL, base_url, dotenv=dotenv)
         opened = Store(path, read_only=True)  # nothing to write without a key; works on any mount

@@ -39,6 +39,7 @@ from smspartner_analytics.widgets.charts import (
     png_output,
 )
 from smspartner_analytics.widgets.filters import FilterBar, as_date
+from smspartner_analytics.widgets.keys import REFRESH_TOOLTIP, refresh_off, refused_then
 from smspartner_analytics.widgets.table import TABLE_BOX, summary_html, table_html
 
 if TYPE_CHECKING:
@@ -47,6 +48,7 @@ if TYPE_CHECKING:
 
     from smspartner_analytics.client.http import Client
     from smspartner_analytics.store.db import Store
+    from smspartner_analytics.workspace import Workspace
 
 __all__ = [
     "INSTALL_HINT",
@@ -59,7 +61,6 @@ INSTALL_HINT = (
     "The dashboard needs ipywidgets: pip install 'smspartner-analytics[notebooks]' "
     "(or pip install ipywidgets), then restart the kernel."
 )
-REFRESH_TOOLTIP = "Refresh needs a store and a client: dashboard(frames, store=..., client=...)"
 _ERROR = '<span style="color:#b00020">{}</span>'
 
 
@@ -85,12 +86,17 @@ class Dashboard:
         rows: int = 20,
         locale: Locale = "en",
         banner: str = "",
+        workspace: Workspace | None = None,
+        served: bool = False,
     ) -> None:
         self._w = ipywidgets_module()
         w = self._w
         self.frames = frames
         self.store = store
         self.client = client
+        self.workspace = workspace  # its client's key is resolved again after a refusal
+        self.served = served  # on the page the command serves: hints in plain words
+        self._key_refused = False
         self.out_dir = Path(out_dir) if out_dir is not None else Path("report")
         self.rows = rows
         self.locale = check_locale(locale)
@@ -114,6 +120,8 @@ class Dashboard:
         self.report_button = w.Button(description="Write report", tooltip=self._report_tip())
         self.report_button.on_click(lambda _button: self._on_page(self.write_report))
         self.refresh_button = self._refresh_button()
+        if self.refresh_button.disabled and served:  # say it where it is seen, not only on hover
+            self._say(self.refresh_button.tooltip)
         self.widget = self._layout()
         self.redraw()
         for widget in self._bar.value_widgets():
@@ -270,7 +278,7 @@ class Dashboard:
             disabled=not ready,
             tooltip="Ask the API again for rentals that can still change"
             if ready
-            else REFRESH_TOOLTIP,
+            else refresh_off(served=self.served),
         )
         button.on_click(lambda _button: self._on_page(self.refresh))
         return button
@@ -281,8 +289,9 @@ class Dashboard:
         The progress bar moves as answers arrive; then the message says what changed
         (``"12 rentals asked again, 3 now ready."``). Errors are shown in one line.
         """
-        if self.store is None or self.client is None:
-            raise ConfigurationError(REFRESH_TOOLTIP)
+        client = self.client
+        if self.store is None or client is None:
+            raise ConfigurationError(refresh_off(served=self.served))
         from smspartner_analytics.fetch import auth_message, fetch_statuses
         from smspartner_analytics.frames.flattening import load_frames
 
@@ -294,13 +303,19 @@ class Dashboard:
         self._say(f"Asking the API again for {len(tokens):,} rentals…")
         failed = 0
         try:
+            if self._key_refused and (workspace := self._renewable()) is not None:
+                client = self.client = workspace.renew_client()  # a key corrected in .env
+                self._key_refused = False
             for chunk in chunks(tokens, max(8, len(tokens) // 20)):
                 result = fetch_statuses(
-                    chunk, client=self.client, store=self.store, progress=False, errors="ignore"
+                    chunk, client=client, store=self.store, progress=False, errors="ignore"
                 )
                 failed += result.failed
                 if result.auth_failed:
-                    raise AuthenticationError(auth_message(result))
+                    self._key_refused = True
+                    renewable = self._renewable() is not None
+                    then = refused_then(result.key_source, renewable=renewable, served=self.served)
+                    raise AuthenticationError(auth_message(result, then=then))
                 if result.stopped:  # wrong base URL, TLS failure: the same for every token
                     raise BatchStoppedError(result.stopped)
                 self.progress.value += len(chunk)
@@ -313,6 +328,11 @@ class Dashboard:
         finally:
             self.refresh_button.disabled = False
             self.progress.layout.visibility = "hidden"
+
+    def _renewable(self) -> Workspace | None:
+        """The workspace whose key a Refresh resolves again after a refusal (its client is used)."""
+        workspace = self.workspace
+        return workspace if workspace is not None and self.client is workspace.client else None
 
     def _reload_after_failure(self, store: Store) -> None:
         """After a refresh that stopped (a refused key, a wrong base URL), show what the store now

@@ -38,6 +38,7 @@ def dashboard(
     out_dir: str | Path | None = None,
     rows: int = 20,
     locale: Locale = "en",
+    served: bool = False,
 ) -> Dashboard:
     """Build the dashboard for ``frames``; the last expression of a cell displays it.
 
@@ -45,7 +46,11 @@ def dashboard(
     when the data comes from the sandbox; or pass ``store`` and ``client`` yourself. With both,
     "Refresh" asks the API again for rentals that can still change. "Write report" writes the
     filtered frames to ``out_dir`` (default ``report``) and offers the files for download.
-    ``locale`` (``en`` or ``fr``) formats money, counts and dates.
+    ``locale`` (``en`` or ``fr``) formats money, counts and dates. After the API refused the
+    key, a Refresh on the workspace's client resolves the key again (argument > environment >
+    ``.env``), so a key corrected in ``.env`` works at the next click. ``served=True`` is for
+    the page ``smspartner-analytics dashboard`` serves: its hints speak of ``.env`` and of
+    reloading the page, not of Python.
     """
     banner = ""
     if workspace is not None:
@@ -61,4 +66,6 @@ def dashboard(
         rows=rows,
         locale=locale,
         banner=banner,
+        workspace=workspace,
+        served=served,
     )
