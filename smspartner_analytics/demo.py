@@ -3,11 +3,14 @@
 Starts the sandbox in-process, fetches a few hundred generated rentals (with campaign metadata,
 a few unknown tokens and a small share of transient faults, so retries and the errors table are
 shown too) through the real ``Client`` over HTTP, writes the full report (CSVs, charts,
-``report.xlsx`` and ``report.html``) and summarises it.
+``report.xlsx`` and ``report.html``) and summarises it. The store is kept beside the report
+folder, never inside it (``smspartner-report-demo.sqlite`` for ``smspartner-report/``): the report
+folder holds only the report, which a new report replaces whole.
 """
 
 from __future__ import annotations
 
+import os
 import time
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -29,11 +32,10 @@ from smspartner_analytics.frames.flattening import load_frames
 from smspartner_analytics.report.writer import write_report
 from smspartner_analytics.simulator.server import sandbox
 
-__all__ = ["DEMO_KEY", "DemoResult", "run_demo"]
+__all__ = ["DEMO_KEY", "DemoResult", "demo_store_path", "run_demo"]
 
 #: The sandbox accepts any non-empty key; the demo uses this one, which is no secret.
 DEMO_KEY = "sandbox-demo-key"
-STORE_NAME = "demo.sqlite"
 #: Tokens the sandbox does not know: the API answers code 32 (rental not found) for them.
 UNKNOWN_TOKENS = ("0" * 40, "deadbeef" * 5, "f" * 40)
 
@@ -115,6 +117,13 @@ def _count(value: object) -> str:
     return count(float(value))  # type: ignore[arg-type]
 
 
+def demo_store_path(out_dir: str | Path) -> Path:
+    """Where the demo keeps its store: beside the report folder, ``DIR-demo.sqlite`` for ``DIR``
+    (a name of its own: each run starts it afresh)."""
+    folder = Path(os.path.abspath(out_dir))
+    return folder.with_name(f"{folder.name}-demo.sqlite")
+
+
 def _fresh_store(path: Path) -> None:
     for suffix in ("", "-wal", "-shm"):
         Path(f"{path}{suffix}").unlink(missing_ok=True)
@@ -132,7 +141,7 @@ def run_demo(
     """Run the demo end to end and return what it did (the report is in ``out_dir``)."""
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
-    store_path = out / STORE_NAME
+    store_path = demo_store_path(out)
     _fresh_store(store_path)
     start = time.perf_counter()
     with sandbox(rentals=rentals, seed=seed, latency_ms=latency_ms, fault_rate=fault_rate) as url:

@@ -2,8 +2,12 @@
 
 - Only a regular file (or a path where none exists yet) is opened: ``/dev/null``, a pipe or a
   folder is refused before SQLite sees it (SQLite would create ``/dev/null-journal``).
-- ``read_only=True`` opens ``file:...?mode=ro``: the file is never written, so a store on a
-  read-only mount, or one the user may not write, can still be reported. When SQLite cannot even
+- ``read_only=True`` never changes the store's data. Where the file and its folder may be written,
+  it opens ``mode=rw`` with ``PRAGMA query_only``: no statement can write, and closing the last
+  connection removes the ``-wal`` and ``-shm`` files as a writer's close does (a ``mode=ro``
+  connection cannot, so every report left an empty ``-wal`` and a ``-shm`` beside the store).
+  Elsewhere it opens ``file:...?mode=ro``, so a store on a read-only mount, or one the user may
+  not write, can still be reported. When SQLite cannot even
   set up its shared-memory index there (WAL mode on a read-only folder), the file is opened
   ``immutable`` instead, which is safe only when no ``-wal`` file holds unmerged answers; such a
   store is refused with a message saying how to copy it.
@@ -131,7 +135,7 @@ def _open_read_only(path: Path) -> sqlite3.Connection:
             "(or pass --store)."
         )
     try:
-        conn = _connect_uri(path, "mode=ro")
+        conn = _reader(path)
         version = _peek_version(conn, path)
     except sqlite3.Error as exc:
         if _code(exc) not in (_READONLY, _CANTOPEN, _PERM):
@@ -148,8 +152,22 @@ def _open_read_only(path: Path) -> sqlite3.Connection:
                 f"The store {path} was written by an older version (schema {version}) and "
                 "cannot be upgraded here: copy it to a writable folder and read the copy."
             ) from None
-        conn = _connect_uri(path, "mode=ro")
+        conn = _reader(path)
     _prepared(conn, path, writable=False)
+    return conn
+
+
+def _reader(path: Path) -> sqlite3.Connection:
+    """A connection that cannot write: ``query_only`` where the store may be written (its close
+    then tidies the ``-wal``/``-shm`` files away), ``mode=ro`` elsewhere."""
+    if not _may_write(path):
+        return _connect_uri(path, "mode=ro")
+    conn = _connect_uri(path, "mode=rw")
+    try:
+        conn.execute("PRAGMA query_only=ON")
+    except BaseException:
+        conn.close()
+        raise
     return conn
 
 
