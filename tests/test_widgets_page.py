@@ -243,3 +243,26 @@ def test_page_notebook_shows_a_bad_store_in_one_line(
     assert f"error: {bad} is not a smspartner-analytics store" in line
     assert "StoreError" not in line
     assert "\n" not in repr(page)
+
+
+def test_french_dashboard_draws_its_charts_in_french() -> None:
+    from smspartner_analytics.widgets import dashboard
+
+    french = dashboard(make_frames(), locale="fr")
+    labels = [t.get_text() for t in french.axes["spend"].texts]
+    assert labels[0] == "4,90\u00a0€ · 2 rentals"
+    english = dashboard(make_frames())
+    assert english.axes["spend"].texts[0].get_text() == "€4.90 · 2 rentals"
+
+
+def test_dashboard_help_offers_the_locales(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("COLUMNS", "400")
+    with pytest.raises(SystemExit):
+        main(["dashboard", "--help"])
+    out = " ".join(capsys.readouterr().out.split())
+    assert "--locale {en,fr}" in out
+    with pytest.raises(SystemExit):
+        main(["dashboard", "--locale", "de"])
+    assert "invalid choice: 'de'" in capsys.readouterr().err

@@ -6,6 +6,7 @@ import argparse
 
 from smspartner_analytics.cli._common import Parents, Subparsers, positive_int
 from smspartner_analytics.core.defaults import DEFAULT_REPORT_DIR
+from smspartner_analytics.core.numbers import LOCALES
 from smspartner_analytics.widgets.defaults import DEFAULT_PORT, IDLE_TIMEOUT
 
 __all__ = ["register"]
@@ -65,6 +66,15 @@ def register(sub: Subparsers, parents: Parents, summary: str) -> None:
         help=(
             "shut down a page's kernel after this long with no browser connected "
             f"(default {IDLE_TIMEOUT})"
+        ),
+    )
+    p.add_argument(
+        "--locale",
+        choices=LOCALES,
+        default="en",
+        help=(
+            "how money, numbers and dates read on the page (summary, charts, table): "
+            "en (€1,234.50, default) or fr (1 234,50 €)"
         ),
     )
     p.add_argument("--no-browser", action="store_true", help="print the address, open nothing")

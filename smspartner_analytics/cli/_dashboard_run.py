@@ -19,5 +19,6 @@ def run(args: argparse.Namespace) -> int:
         out_dir=Path(args.out),
         open_browser=not args.no_browser,
         idle_timeout=args.idle_timeout,
+        locale=args.locale,
     )
     return serve(options)

@@ -216,7 +216,7 @@ class Dashboard:
             earlier=earlier_answers(frames.rentals, frames.errors),
         )
         for name in CHARTS:
-            figure = self.figures[name] = draw_chart(name, frames)
+            figure = self.figures[name] = draw_chart(name, frames, locale=self.locale)
             self.axes[name] = figure.axes[0]
             self.charts[name].outputs = (png_output(figure, name),)
         self.table.value = table_html(

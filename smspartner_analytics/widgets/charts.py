@@ -11,6 +11,7 @@ import base64
 import io
 from typing import TYPE_CHECKING, Any, Final
 
+from smspartner_analytics.core.numbers import Locale
 from smspartner_analytics.frames.dtypes import Frames
 from smspartner_analytics.report.charts import CHARTS as REPORT_CHARTS
 from smspartner_analytics.report.charts import chart, render
@@ -32,9 +33,9 @@ def pixel_width(name: str) -> int:
     return round(chart(name).size[0] * CHART_SCALE * DPI)
 
 
-def draw_chart(name: str, frames: Frames) -> Figure:
-    """Chart ``name`` drawn for ``frames`` on a new figure."""
-    return render(chart(name), frames, scale=CHART_SCALE)
+def draw_chart(name: str, frames: Frames, *, locale: Locale = "en") -> Figure:
+    """Chart ``name`` drawn for ``frames`` on a new figure, money and numbers in ``locale``."""
+    return render(chart(name), frames, scale=CHART_SCALE, locale=locale)
 
 
 def png_output(figure: Figure, name: str) -> dict[str, Any]:

@@ -16,9 +16,11 @@ from typing import Any, Final
 
 from smspartner_analytics.core.config import DEFAULT_REPORT_DIR, ENV_API_KEY, resolve_setting
 from smspartner_analytics.core.messages import error_line
+from smspartner_analytics.core.numbers import LOCALES, Locale, check_locale
 
 __all__ = [
     "ENV_CWD",
+    "ENV_LOCALE",
     "ENV_OUT",
     "ENV_STORE",
     "NOTEBOOK",
@@ -32,15 +34,18 @@ NOTEBOOK: Final = Path(__file__).with_name("page.ipynb")
 ENV_CWD: Final = "SMSPARTNER_DASHBOARD_CWD"
 ENV_STORE: Final = "SMSPARTNER_DASHBOARD_STORE"
 ENV_OUT: Final = "SMSPARTNER_DASHBOARD_OUT"
+ENV_LOCALE: Final = "SMSPARTNER_DASHBOARD_LOCALE"
 DEFAULT_OUT: Final = DEFAULT_REPORT_DIR
 
 
 @dataclass(frozen=True)
 class PageSettings:
-    """The store given to the command (None: resolved as the CLI does) and the report folder."""
+    """The store given to the command (None: resolved as the CLI does), the report folder and
+    the locale (``--locale``: how money, numbers and dates read)."""
 
     store: Path | None
     out_dir: Path
+    locale: Locale = "en"
 
 
 def page_settings() -> PageSettings:
@@ -50,7 +55,9 @@ def page_settings() -> PageSettings:
         os.chdir(cwd)
     store = os.environ.get(ENV_STORE) or None
     out = os.environ.get(ENV_OUT) or DEFAULT_OUT
-    return PageSettings(store=Path(store) if store else None, out_dir=Path(out))
+    given = os.environ.get(ENV_LOCALE, "")
+    locale: Locale = check_locale(given) if given in LOCALES else "en"  # set by the command
+    return PageSettings(store=Path(store) if store else None, out_dir=Path(out), locale=locale)
 
 
 class _ErrorLine:

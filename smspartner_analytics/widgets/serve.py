@@ -35,7 +35,7 @@ from typing import Any, Final
 from smspartner_analytics.core.config import is_loopback_url
 from smspartner_analytics.core.errors import ConfigurationError
 from smspartner_analytics.widgets.defaults import CULL_INTERVAL, DEFAULT_PORT, IDLE_TIMEOUT
-from smspartner_analytics.widgets.page import ENV_CWD, ENV_OUT, ENV_STORE, NOTEBOOK
+from smspartner_analytics.widgets.page import ENV_CWD, ENV_LOCALE, ENV_OUT, ENV_STORE, NOTEBOOK
 
 __all__ = [
     "DEFAULT_PORT",
@@ -65,6 +65,7 @@ class ServeOptions:
     out_dir: Path | None = None
     open_browser: bool = True
     idle_timeout: int = IDLE_TIMEOUT
+    locale: str = "en"  # how money, numbers and dates read on the page: "en" or "fr"
 
 
 def _voila_app_class() -> Any:
@@ -112,6 +113,7 @@ def page_url(host: str, port: int, token: str = "") -> str:
 def _page_environment(options: ServeOptions) -> None:
     """Settings for the page's kernel (it inherits this process's environment)."""
     os.environ[ENV_CWD] = str(Path.cwd())
+    os.environ[ENV_LOCALE] = options.locale
     if options.store is not None:
         os.environ[ENV_STORE] = str(options.store.expanduser().resolve())
     if options.out_dir is not None:
