@@ -7,6 +7,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import warnings
+from pathlib import Path
 
 import pandas as pd
 import pytest
@@ -16,6 +17,7 @@ from hypothesis import strategies as st
 
 from smspartner_analytics.analysis import rental_labels, spend_over_time
 from smspartner_analytics.core.errors import InputError
+from smspartner_analytics.core.numbers import Locale
 from smspartner_analytics.frames.coercion import DataWarning
 from smspartner_analytics.frames.dates import date_order, looks_like_dates, read_dates
 from smspartner_analytics.frames.flattening import flatten, join_metadata
@@ -214,3 +216,50 @@ def test_rental_names_show_the_day_one_way() -> None:
     names = rental_labels(rentals)
     assert names["t04"] == "Soldes · 2025-12-11"
     assert names["t05"] == "Soldes · 2026-01-03"
+
+
+@pytest.mark.parametrize(("locale", "shown"), [("fr", "dd/mm/yyyy"), ("en", "yyyy-mm-dd")])
+def test_the_workbook_writes_the_tokens_dates_as_excel_dates(
+    tmp_path: Path, locale: Locale, shown: str
+) -> None:
+    """The order date is a real Excel date (sorts and filters as one), the day written; a value
+    that is no date stays its text, and the CSV file keeps the text as the tokens file wrote it."""
+    import openpyxl
+
+    from smspartner_analytics.report.writer import write_report
+
+    frames = flatten([rental_answer(t, "ready") for t in ("t1", "t2", "t3", "t4")], fetched_at=AT)
+    dates = {"t1": "11/12/2025", "t2": "03/01/2026", "t3": "=1+1", "t4": "05/01/2026 14:30"}
+    metadata = {t: {"Date de commande": d} for t, d in dates.items()}
+    frames = dataclasses.replace(frames, rentals=join_metadata(frames.rentals, metadata))
+    write_report(frames, tmp_path, xlsx=True, charts=False, locale=locale)
+    sheet = openpyxl.load_workbook(tmp_path / "report.xlsx")["rentals"]
+    rows = list(sheet.iter_rows())
+    col = [c.value for c in rows[0]].index("Date de commande")
+    cells = {str(r[0].value): r[col] for r in rows[1:]}
+    assert cells["t1"].value == dt.datetime(2025, 12, 11)
+    assert cells["t1"].number_format == f"{shown} hh:mm:ss"  # a time in the column: shown
+    assert cells["t2"].value == dt.datetime(2026, 1, 3)
+    assert cells["t3"].value == "=1+1"
+    assert cells["t3"].data_type == "s"  # text, never a formula
+    assert cells["t4"].value == dt.datetime(2026, 1, 5, 14, 30)
+    assert cells["t4"].number_format == f"{shown} hh:mm:ss"
+    header = [c.value for c in rows[0]][col]
+    assert header == "Date de commande"  # no zone: the day the file wrote
+    text = (tmp_path / "rentals.csv").read_text(encoding="utf-8")
+    assert "11/12/2025" in text
+
+
+def test_the_workbook_shows_a_column_of_days_as_days(tmp_path: Path) -> None:
+    import openpyxl
+
+    from smspartner_analytics.report.writer import write_report
+
+    frames = flatten([rental_answer("t1", "ready")], fetched_at=AT)
+    metadata = {"t1": {"Date de commande": "03/01/2026"}}
+    frames = dataclasses.replace(frames, rentals=join_metadata(frames.rentals, metadata))
+    write_report(frames, tmp_path, xlsx=True, csv=False, charts=False, locale="fr")
+    sheet = openpyxl.load_workbook(tmp_path / "report.xlsx")["rentals"]
+    rows = list(sheet.iter_rows())
+    cell = rows[1][[c.value for c in rows[0]].index("Date de commande")]
+    assert (cell.value, cell.number_format) == (dt.datetime(2026, 1, 3), "dd/mm/yyyy")

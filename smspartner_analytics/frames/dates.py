@@ -28,7 +28,15 @@ import pandas as pd
 
 from smspartner_analytics.frames.coercion import DataWarning
 
-__all__ = ["DATE_ADVICE", "DateOrder", "date_order", "looks_like_dates", "read_dates"]
+__all__ = [
+    "DATE_ADVICE",
+    "DateOrder",
+    "date_order",
+    "day_texts",
+    "is_date_column",
+    "looks_like_dates",
+    "read_dates",
+]
 
 #: How a column's ``a/b/year`` values are read.
 DateOrder = Literal["day-first", "month-first"]
@@ -176,3 +184,15 @@ def day_texts(column: pd.Series) -> pd.Series:
     shown = shown.fillna(distinct.astype("string").str.strip().str.slice(0, 10)).fillna("")
     values = np.append(shown.to_numpy(dtype=object), "")
     return pd.Series(values[codes], index=column.index, dtype="string")
+
+
+def is_date_column(column: pd.Series) -> bool:
+    """A date column, for the dashboard's filters and table and the workbook: a datetime column,
+    text named like a date (``date`` in it, or ending ``_at`` / ``_on``) holding some date, or
+    text whose every value is a date (``Commandé le``)."""
+    if _as_naive_utc(column) is not None:
+        return True
+    name = column.name.lower() if isinstance(column.name, str) else ""
+    if "date" not in name and not name.endswith(("_at", "_on")):
+        return looks_like_dates(column)
+    return bool(_read(column).notna().any())

@@ -54,7 +54,9 @@ HEADERS: Final[dict[str, str]] = {
     "error_message": "Error message",
 }
 
-Kind = Literal["text", "int", "number", "money", "unit_money", "ratio", "datetime", "bool"]
+#: ``date``: a text column of dates from the tokens' metadata, which only the workbook writes as
+#: dates (``column_kind`` calls it text: the CSV files and the page show it as the file wrote it).
+Kind = Literal["text", "int", "number", "money", "unit_money", "ratio", "datetime", "date", "bool"]
 
 
 def column_kind(series: pd.Series) -> Kind:

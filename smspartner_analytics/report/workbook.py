@@ -12,11 +12,14 @@ Written with XlsxWriter (directly, not through ``DataFrame.to_excel``, to choose
 Cells: counts are numbers (``#,##0``); money a number with a € format (two decimals, three for
 per-contact costs); ratios a number with a percent format (``0.85`` shows as ``85.0%``);
 timestamps real Excel date-times, converted to the report's zone (Excel has no zones: the
-header says which, e.g. ``fetched_at (Europe/Paris)``); tokens, zip codes, locations and every
-other text a text cell (``@`` format, leading zeros kept); a missing value an empty cell. Text is
-always written with ``write_string``, so ``=HYPERLINK(...)``, ``+33 …``, ``@SUM(...)`` or ``-5``
-from the API or the tokens' metadata stays text and is never run. Text longer than Excel's limit
-(32,767 characters) is cut by XlsxWriter. The locale (``en``/``fr``) chooses the number formats
+header says which, e.g. ``fetched_at (Europe/Paris)``); the dates that came with the tokens
+(``Date de commande`` written ``11/12/2025``, read by ``frames.dates`` as the dashboard reads
+them) real Excel dates as written, no zone, a value that is no date kept as its text (``cells``);
+tokens, zip codes, locations and every other text a text cell (``@`` format, leading zeros
+kept); a missing value an empty cell. Text is always written with ``write_string``, so
+``=HYPERLINK(...)``, ``+33 …``, ``@SUM(...)`` or ``-5`` from the API or the tokens' metadata
+stays text and is never run. Text longer than Excel's limit (32,767 characters) is cut by
+XlsxWriter. The locale (``en``/``fr``) chooses the number formats
 (``€1,234.50`` / ``1 234,50 €``, date order); Excel shows digits with its own separators.
 
 Rounding: numbers are stored as written (float64); timestamps as Excel serial days, which keep
@@ -25,20 +28,26 @@ them to the microsecond or so (read back equal to the millisecond).
 
 from __future__ import annotations
 
-import math
 from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Final
 
-import numpy as np
 import pandas as pd
 
 from smspartner_analytics.core.errors import ReportError
 from smspartner_analytics.core.numbers import Locale
 from smspartner_analytics.core.redaction import redact
+from smspartner_analytics.report.cells import (
+    EXCEL_EPOCH,
+    cell_kind,
+    cells,
+    number_or_text,
+    timed,
+    width,
+)
 from smspartner_analytics.report.columns import Kind, column_kind, header
 from smspartner_analytics.report.csvfiles import atomic_path
-from smspartner_analytics.report.summary import Summary, Zone, to_local
+from smspartner_analytics.report.summary import Summary, Zone
 
 if TYPE_CHECKING:
     from xlsxwriter.format import Format
@@ -65,7 +74,6 @@ MAX_SHEET_ROWS: Final = 1_048_575
 #: Localities drawn in the volume chart (the first rows of ``volume_by_location``, largest
 #: shortfall first); the sheet has them all.
 CHART_TOP: Final = 20
-_EXCEL_EPOCH: Final = pd.Timestamp("1899-12-30")
 
 _FORMATS: Final[dict[Locale, dict[Kind, str]]] = {
     "en": {
@@ -75,6 +83,7 @@ _FORMATS: Final[dict[Locale, dict[Kind, str]]] = {
         "unit_money": '"€"#,##0.000;-"€"#,##0.000',
         "ratio": "0.0%",
         "datetime": "yyyy-mm-dd hh:mm:ss",
+        "date": "yyyy-mm-dd",
         "text": "@",
         "bool": "General",
     },
@@ -85,19 +94,13 @@ _FORMATS: Final[dict[Locale, dict[Kind, str]]] = {
         "unit_money": '#,##0.000 "€";-#,##0.000 "€"',
         "ratio": "0.0%",
         "datetime": "dd/mm/yyyy hh:mm:ss",
+        "date": "dd/mm/yyyy",
         "text": "@",
         "bool": "General",
     },
 }
 #: Money on a chart axis: whole euros.
 _AXIS_MONEY: Final[dict[Locale, str]] = {"en": '"€"#,##0', "fr": '#,##0 "€"'}
-_WIDTHS: Final[dict[Kind, int]] = {
-    "int": 10, "number": 12, "money": 13, "unit_money": 11, "ratio": 10, "datetime": 21, "bool": 8,
-}  # fmt: skip
-_MAX_WIDTH: Final = 50
-_SAMPLE: Final = 2000
-
-Cells = list[Any]
 
 
 def sheet_name(csv_name: str) -> str:
@@ -109,37 +112,6 @@ def _header(name: str, kind: Kind, zone: Zone, *, human: bool = False) -> str:
     """The column's name (data sheets, as in the CSV files), or its ``header`` for people."""
     label = header(name) if human else name
     return f"{label} ({zone.name})" if kind == "datetime" else label
-
-
-def _objects(series: pd.Series) -> Cells:
-    """The values as Python objects, ``None`` where missing."""
-    return list(series.astype(object).where(series.notna(), None).tolist())
-
-
-def _cells(series: pd.Series, kind: Kind, zone: Zone, secrets: list[str]) -> Cells:
-    """The values to write, one per row; ``None`` for an empty cell."""
-    if kind == "datetime":
-        days = (to_local(series, zone) - _EXCEL_EPOCH) / pd.Timedelta(days=1)
-        return [None if math.isnan(v) else v for v in days.to_numpy(dtype="float64").tolist()]
-    if kind in ("int", "bool"):
-        return _objects(series)
-    if kind != "text":
-        numbers = series.to_numpy(dtype="float64", na_value=np.nan).tolist()
-        return [v if math.isfinite(v) else None for v in numbers]
-    text = series.astype("string")
-    values = _objects(text)
-    if secrets or text.str.contains("apikey=", case=False, regex=False).any():
-        values = [None if v is None else redact(v, secrets) for v in values]
-    return values
-
-
-def _width(header: str, kind: Kind, values: Cells) -> int:
-    if kind == "text":
-        sample = [len(v) for v in values[:_SAMPLE] if v is not None]
-        content = int(np.percentile(sample, 95)) if sample else 0
-    else:
-        content = _WIDTHS[kind]
-    return min(max(content, len(header) + 3, 6), _MAX_WIDTH) + 1
 
 
 class _Writer:
@@ -157,7 +129,9 @@ class _Writer:
 
     def method(self, sheet: Worksheet, kind: Kind) -> Callable[..., int]:
         write: Callable[..., int] = sheet.write_number
-        if kind == "text":
+        if kind == "date":
+            write = number_or_text(sheet)
+        elif kind == "text":
             write = sheet.write_string
         elif kind == "bool":
             write = sheet.write_boolean
@@ -166,9 +140,9 @@ class _Writer:
     def table(self, sheet: Worksheet, frame: pd.DataFrame, top: int, *, data: bool) -> int:
         """Write ``frame`` with its header at row ``top``; return the row after it."""
         frame = frame.reset_index(drop=True)
-        kinds = [column_kind(frame[c]) for c in frame.columns]
+        kinds = [cell_kind(frame[c]) if data else column_kind(frame[c]) for c in frame.columns]
         columns = [
-            _cells(frame[c], k, self.zone, self.secrets) for c, k in zip(frame, kinds, strict=True)
+            cells(frame[c], k, self.zone, self.secrets) for c, k in zip(frame, kinds, strict=True)
         ]
         headers = [
             _header(str(c), k, self.zone, human=not data)
@@ -176,7 +150,10 @@ class _Writer:
         ]
         for col, text in enumerate(headers):
             sheet.write_string(top, col, redact(text, self.secrets), self.head)
-        writers = [(self.method(sheet, k), self.formats[k]) for k in kinds]
+        writers = [
+            (self.method(sheet, k), self.formats[timed(k, values)])
+            for k, values in zip(kinds, columns, strict=True)
+        ]
         plan = list(zip(columns, writers, strict=True))
         for row in range(len(frame)):
             for col, (values, (write, fmt)) in enumerate(plan):
@@ -185,7 +162,7 @@ class _Writer:
                     write(top + 1 + row, col, value, fmt)
         if data:
             for col, (header, kind, values) in enumerate(zip(headers, kinds, columns, strict=True)):
-                sheet.set_column(col, col, _width(header, kind, values))
+                sheet.set_column(col, col, width(header, kind, values))
             sheet.freeze_panes(top + 1, 0)
             sheet.repeat_rows(top)
             sheet.set_landscape()
@@ -205,7 +182,7 @@ class _Writer:
             if fact.value is not None:
                 value: object = fact.value
                 if fact.kind == "datetime":
-                    value = (pd.Timestamp(fact.value) - _EXCEL_EPOCH) / pd.Timedelta(days=1)
+                    value = (pd.Timestamp(fact.value) - EXCEL_EPOCH) / pd.Timedelta(days=1)
                 if fact.kind == "text":
                     value = redact(str(value), self.secrets)
                 write = self.method(sheet, fact.kind)

@@ -19,7 +19,7 @@ from smspartner_analytics.frames.dates import (
     DATE_ADVICE,
     DateOrder,
     date_order,
-    looks_like_dates,
+    is_date_column,
     read_dates,
 )
 from smspartner_analytics.frames.dtypes import Frames
@@ -181,17 +181,6 @@ def _sorted_options(values: set[str]) -> list[str]:
         given = [given[i] for i in numbers.to_numpy(dtype="float64").argsort(kind="stable")]
         return [NONE_OPTION] * (NONE_OPTION in values) + given
     return sorted(values)
-
-
-def is_date_column(column: pd.Series) -> bool:
-    """True for datetime columns, for text columns named like dates that hold some (read by
-    ``frames.dates``: ISO or ``31/12/2025``), and for text columns whose every value is a date."""
-    if isinstance(column.dtype, pd.DatetimeTZDtype) or pd.api.types.is_datetime64_dtype(column):
-        return True
-    name = column.name.lower() if isinstance(column.name, str) else ""
-    if "date" not in name and not name.endswith(("_at", "_on")):
-        return looks_like_dates(column)
-    return bool(parse_dates(column).notna().any())
 
 
 def as_date(value: Any) -> dt.date | None:
