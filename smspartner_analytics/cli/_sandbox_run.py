@@ -12,12 +12,23 @@ from types import FrameType
 __all__ = ["run"]
 
 
-def _usage(base_url: str, tokens_out: str | None) -> str:
+def _usage(base_url: str, tokens_out: str | None, *, own_key: bool) -> str:
+    """What to type to use the sandbox: the key it accepts, never the one given with --api-key
+    (keys are never printed: KEY stands for it)."""
     tokens = tokens_out or "tokens.csv"
+    if own_key:
+        how = (
+            "It accepts only the key you gave with --api-key. Point the toolkit at it, with "
+            "that key in place of KEY:"
+        )
+        key = "KEY"
+    else:
+        how = "Point the toolkit at it (it accepts any non-empty key):"
+        key = "anything"
     lines = [
         f"Sandbox serving {base_url}",
-        "Point the toolkit at it (any non-empty key works unless --api-key was given):",
-        f"  SMSPARTNER_BASE_URL={base_url} SMSPARTNER_API_KEY=anything "
+        how,
+        f"  SMSPARTNER_BASE_URL={base_url} SMSPARTNER_API_KEY={key} "
         f"smspartner-analytics fetch {tokens}",
     ]
     if tokens_out is None:
@@ -40,7 +51,7 @@ def run(args: argparse.Namespace) -> int:
         seed=args.seed,
         latency_ms=args.latency_ms,
         fault_rate=args.fault_rate,
-        api_key=args.api_key,
+        api_key=args.api_key or None,  # an empty --api-key: any key, as without it
         host=args.host,
         port=args.port,
         advance_seconds=args.advance_seconds,
@@ -52,7 +63,7 @@ def run(args: argparse.Namespace) -> int:
             if args.tokens_out:
                 path = server.write_tokens_csv(args.tokens_out)
                 print(f"Wrote {len(server.tokens)} tokens to {path}")
-            print(_usage(server.base_url, args.tokens_out), flush=True)
+            print(_usage(server.base_url, args.tokens_out, own_key=bool(args.api_key)), flush=True)
             while not stop.wait(0.2):
                 pass
     except KeyboardInterrupt:
