@@ -163,6 +163,8 @@ def test_datetime_columns_and_numbers() -> None:
     assert not looks_like_dates(_column(["1000,00", "250,50"]))
     assert not looks_like_dates(_column(["11/12/2025", "demain"]))
     assert not looks_like_dates(_column([None]))
+    assert looks_like_dates(_column([None] * 300 + ["11/12/2025"]))  # past the rows seen first
+    assert not looks_like_dates(_column(["11/12/2025"] * 300 + ["T4"]))
 
 
 # Rentals from September 2025 to May 2026, dated as a French Excel writes them.

@@ -47,6 +47,8 @@ _ISO: Final = re.compile(
     r"^\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?)?"
     r"(?:Z|[+-]\d{2}:?\d{2})?$"
 )
+#: Rows looked at first when deciding whether a column holds only dates.
+_SAMPLE: Final = 200
 _NUMERIC: Final = re.compile(
     r"^(\d{1,2})([/.-])(\d{1,2})\2(\d{4}|\d{2})(?:[ T](\d{1,2}):(\d{2})(:\d{2})?)?$"
 )
@@ -169,9 +171,18 @@ def looks_like_dates(column: pd.Series) -> bool:
     """True for a datetime column, or text whose every non-blank value reads as a date."""
     if _as_naive_utc(column) is not None:
         return True
+    if not _only_dates(column.iloc[:_SAMPLE], blank=True):  # ids, names: told on a few rows
+        return False
+    return _only_dates(column, blank=False)
+
+
+def _only_dates(column: pd.Series, *, blank: bool) -> bool:
+    """Every non-blank value reads as a date (``blank`` when there is none)."""
     texts = column.dropna().astype("string").str.strip()
-    texts = texts[texts != ""].drop_duplicates()
-    return bool(len(texts)) and bool(_read_texts(texts.reset_index(drop=True)).notna().all())
+    texts = texts[texts != ""].drop_duplicates().reset_index(drop=True)
+    if not len(texts):
+        return blank
+    return bool(_read_texts(texts).notna().all())
 
 
 def day_texts(column: pd.Series) -> pd.Series:
