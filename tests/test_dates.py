@@ -7,6 +7,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import warnings
+from collections.abc import Sequence
 from pathlib import Path
 
 import pandas as pd
@@ -26,8 +27,8 @@ _DAYS = st.dates(min_value=dt.date(2000, 1, 1), max_value=dt.date(2068, 12, 31))
 _SEPARATORS = st.sampled_from("/-.")
 
 
-def _column(values: list[str | None], name: str = "Date de commande") -> pd.Series:
-    return pd.Series(values, name=name, dtype="string")
+def _column(values: Sequence[str | None], name: str = "Date de commande") -> pd.Series:
+    return pd.Series(list(values), name=name, dtype="string")
 
 
 def _stamps(days: list[dt.date]) -> list[pd.Timestamp]:
