@@ -77,7 +77,8 @@ class FilterBar:
         title = w.HTML(f"<b>{label or name.replace('_', ' ')}</b>")
         select = w.SelectMultiple(
             options=options,
-            rows=min(len(options), 5),
+            # one row would make the browser draw a "0 selected" drop-down, not a list
+            rows=min(max(len(options), 2), 5),
             tooltip=f"{name}: none selected means all; Ctrl/Cmd-click for several",
             layout=w.Layout(width="220px"),
         )

@@ -70,6 +70,9 @@ def test_french_order_dates_are_a_date_filter(browser: Any, served: str) -> None
         page.get_by_text(caption).wait_for(timeout=60_000)
         SCREENSHOTS.mkdir(parents=True, exist_ok=True)
         page.screenshot(path=str(SCREENSHOTS / "french-dates.png"), full_page=True)
+        # every filter is a list showing its options, even one with a single option
+        sizes = page.locator("select[multiple]").evaluate_all("els => els.map(e => e.size)")
+        assert sizes and min(sizes) >= 2, sizes
         table = page.locator("table.sa-table").inner_text()
         shown = [f"{d:%d/%m/%Y}" for d in december]
         assert all(day in table for day in shown[:5]), table
