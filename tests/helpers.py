@@ -12,9 +12,13 @@ the keys the API really uses so that the flattener's deeper paths are reached.
 from __future__ import annotations
 
 import heapq
+import os
+import subprocess
+import sys
 import threading
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -224,3 +228,45 @@ def fetch_then_refuse(
     failed = set(fetch(f"not-{key}", refresh=True))
     assert failed, "the refused key should have been asked for some tokens"
     return failed
+
+
+@dataclass(frozen=True)
+class Ran:
+    """What a run of the real command gave."""
+
+    code: int
+    stdout: str
+    stderr: str
+
+
+def run_cli(cwd: Path, *args: str, key: str | None) -> Ran:
+    """``python -m smspartner_analytics ARGS`` in ``cwd``, as a process, with only the given
+    key set (no ``SMSPARTNER_`` variable of the caller's environment; None: no key)."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("SMSPARTNER_")}
+    if key is not None:
+        env["SMSPARTNER_API_KEY"] = key
+    done = subprocess.run(
+        [sys.executable, "-m", "smspartner_analytics", *args],
+        cwd=cwd,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    return Ran(done.returncode, done.stdout, done.stderr)
+
+
+def count_flattened(monkeypatch: Any) -> list[tuple[int, int]]:
+    """The answer-id ranges the frames cache flattens from now on, in order (``(after, upto]``),
+    through a wrapper of ``frames.cache._flatten_range`` that ``monkeypatch`` undoes."""
+    from smspartner_analytics.frames import cache
+
+    flattened: list[tuple[int, int]] = []
+    real = cache._flatten_range
+
+    def counting(source: Any, after: int, upto: int) -> Any:
+        flattened.append((after, upto))
+        return real(source, after, upto)
+
+    monkeypatch.setattr(cache, "_flatten_range", counting)
+    return flattened

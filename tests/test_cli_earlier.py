@@ -7,12 +7,10 @@ them with the dashboard's words and says what to do, until a good fetch updates 
 
 from __future__ import annotations
 
-import os
 import re
-import subprocess
-import sys
-from dataclasses import dataclass
 from pathlib import Path
+
+from helpers import run_cli
 
 from smspartner_analytics.cli import EXIT_AUTH, EXIT_OK
 from smspartner_analytics.core.earlier import ADVICE, EARLIER
@@ -22,28 +20,6 @@ from smspartner_analytics.simulator.server import sandbox
 
 KEY = "cli-earlier-key-81c4e2"
 KEPT = re.compile(r"^(\d+) rentals? whose attempt failed keeps? showing (?:its|their) earlier")
-
-
-@dataclass(frozen=True)
-class Ran:
-    code: int
-    stdout: str
-    stderr: str
-
-
-def run_cli(cwd: Path, *args: str, key: str) -> Ran:
-    """``python -m smspartner_analytics ARGS`` in ``cwd``, with only the given key set."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith("SMSPARTNER_")}
-    env["SMSPARTNER_API_KEY"] = key
-    done = subprocess.run(
-        [sys.executable, "-m", "smspartner_analytics", *args],
-        cwd=cwd,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
-    return Ran(done.returncode, done.stdout, done.stderr)
 
 
 def _kept_lines(out: str) -> list[str]:

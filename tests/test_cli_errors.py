@@ -4,14 +4,12 @@ exit code the docs give."""
 
 from __future__ import annotations
 
-import os
 import socket
-import subprocess
-import sys
-from dataclasses import dataclass
 from pathlib import Path
 
+import helpers
 import pytest
+from helpers import Ran
 
 from smspartner_analytics.cli import EXIT_AUTH, EXIT_ERROR, EXIT_USAGE
 from smspartner_analytics.core import errors, messages
@@ -22,27 +20,9 @@ KEY = "cli-errors-key-5d1e8a"
 CLASS_NAMES = list(errors.__all__)
 
 
-@dataclass(frozen=True)
-class Ran:
-    code: int
-    stdout: str
-    stderr: str
-
-
 def run_cli(cwd: Path, *args: str, key: str | None = KEY) -> Ran:
-    """``python -m smspartner_analytics ARGS`` in ``cwd``, with only the given key set."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith("SMSPARTNER_")}
-    if key is not None:
-        env["SMSPARTNER_API_KEY"] = key
-    done = subprocess.run(
-        [sys.executable, "-m", "smspartner_analytics", *args],
-        cwd=cwd,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
-    return Ran(done.returncode, done.stdout, done.stderr)
+    """``helpers.run_cli`` with this module's key unless another (or None) is given."""
+    return helpers.run_cli(cwd, *args, key=key)
 
 
 def the_error_line(ran: Ran) -> str:

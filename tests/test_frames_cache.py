@@ -22,7 +22,7 @@ from typing import Any
 
 import pandas as pd
 import pytest
-from helpers import ANSWER
+from helpers import ANSWER, count_flattened
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 from pandas.testing import assert_frame_equal
@@ -215,14 +215,7 @@ def test_cache_parses_only_new_answers_and_rebuilds_on_version_change(
     with Store(path) as store:
         for i in range(5):
             _record(store, f"t{i}", ("ok", answer, "json"), i)
-    flattened: list[tuple[int, int]] = []
-    real = frames_cache._flatten_range
-
-    def counting(source: Any, after: int, upto: int) -> Any:
-        flattened.append((after, upto))
-        return real(source, after, upto)
-
-    monkeypatch.setattr(frames_cache, "_flatten_range", counting)
+    flattened = count_flattened(monkeypatch)
     first = load_frames(path)
     assert flattened == [(0, 5)]
     assert_frame_equal(load_frames(path).rentals, first.rentals)

@@ -6,9 +6,9 @@ from __future__ import annotations
 import json
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any
 
 import pytest
+from helpers import count_flattened
 from pandas.testing import assert_frame_equal
 
 from smspartner_analytics.core.schema import AnswerRecord
@@ -42,14 +42,7 @@ def test_a_build_flattens_in_chunks_and_equals_one_flatten(
                     body=_answer(i),
                 )
             )
-    flattened: list[tuple[int, int]] = []
-    real = frames_cache._flatten_range
-
-    def counting(source: Any, after: int, upto: int) -> Any:
-        flattened.append((after, upto))
-        return real(source, after, upto)
-
-    monkeypatch.setattr(frames_cache, "_flatten_range", counting)
+    flattened = count_flattened(monkeypatch)
     monkeypatch.setattr(frames_cache, "_CHUNK", 2)
     built = load_frames(path)
     assert flattened == [(0, 2), (2, 4), (4, 6), (6, 8), (8, 9)]

@@ -17,6 +17,7 @@ import tempfile
 import time
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -162,6 +163,37 @@ def fill_store(path: Path, url: SandboxURL, key: str) -> None:
     client.close()
 
 
+#: True once the page has drawn its charts (the dashboard's first redraw is done).
+CHARTS_DRAWN = "document.querySelectorAll('.widget-output img').length >= 3"
+
+
+def wait_for_charts(page: Any) -> None:
+    """Until ``page`` shows the dashboard's charts (a kernel start takes seconds)."""
+    page.wait_for_function(CHARTS_DRAWN, timeout=120_000)
+
+
+def open_page(
+    browser: Any, address: str, *, width: int = 1400, height: int = 1400
+) -> tuple[Any, Any]:
+    """A new browser context and its page on ``address``, charts drawn; close the context."""
+    context = browser.new_context(viewport={"width": width, "height": height})
+    page = context.new_page()
+    page.goto(address)
+    wait_for_charts(page)
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    return context, page
+
+
+@contextmanager
+def serving(store: Path, folder: Path, *options: str) -> Iterator[str]:
+    """``smspartner-analytics dashboard`` on ``store`` (report into ``folder/out``): its address."""
+    process, address, _ = start_dashboard(store, folder / "out", folder, {}, *options)
+    try:
+        yield address
+    finally:
+        stop_dashboard(process)
+
+
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     folder = tmp_path_factory.mktemp("dashboard")
@@ -204,7 +236,7 @@ def page(browser: Any, server: Server, recorder: Recorder) -> Iterator[Any]:
     opened = context.new_page()
     recorder.attach(opened)
     opened.goto(server.url)
-    opened.wait_for_function("document.querySelectorAll('.widget-output img').length >= 3")
+    wait_for_charts(opened)
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     try:
         yield opened

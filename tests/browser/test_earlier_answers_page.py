@@ -17,7 +17,7 @@ from smspartner_analytics.frames.earlier import earlier_answers
 from smspartner_analytics.frames.flattening import load_frames
 from smspartner_analytics.simulator.server import sandbox
 
-from .conftest import SCREENSHOTS, UNKNOWN, start_dashboard, stop_dashboard
+from .conftest import SCREENSHOTS, UNKNOWN, open_page, start_dashboard, stop_dashboard
 
 KEY = "browser-earlier-key-4e1b7c"
 
@@ -46,14 +46,8 @@ def test_the_page_counts_and_marks_rentals_shown_from_an_earlier_answer(
     browser: Any, served: tuple[str, int], width: int
 ) -> None:
     address, kept = served
-    context = browser.new_context(viewport={"width": width, "height": 1600})
+    context, page = open_page(browser, address, width=width, height=1600)
     try:
-        page = context.new_page()
-        page.goto(address)
-        page.wait_for_function(
-            "document.querySelectorAll('.widget-output img').length >= 3", timeout=120_000
-        )
-        SCREENSHOTS.mkdir(parents=True, exist_ok=True)
         page.screenshot(path=str(SCREENSHOTS / f"earlier-answer-{width}-top.png"))
         summary = page.locator(".widget-html", has_text="rentals · spend").first
         line = f"{kept} shown from an earlier answer (latest attempt failed: refused key)"

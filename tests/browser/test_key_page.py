@@ -14,7 +14,7 @@ import pytest
 
 from smspartner_analytics.simulator.server import SandboxURL, sandbox
 
-from .conftest import SCREENSHOTS, fill_store, start_dashboard, stop_dashboard
+from .conftest import SCREENSHOTS, fill_store, open_page, start_dashboard, stop_dashboard
 
 RIGHT = "browser-right-key-7d2e91"
 WRONG = "browser-wrong-key-3c8a55"
@@ -34,23 +34,12 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Path
             stop_dashboard(process)
 
 
-def _open(browser: Any, address: str) -> tuple[Any, Any]:
-    context = browser.new_context(viewport={"width": 1400, "height": 1400})
-    page = context.new_page()
-    page.goto(address)
-    page.wait_for_function(
-        "document.querySelectorAll('.widget-output img').length >= 3", timeout=120_000
-    )
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    return context, page
-
-
 def test_a_new_user_sets_a_wrong_key_then_corrects_it(
     browser: Any, served: tuple[str, Path, SandboxURL]
 ) -> None:
     address, folder, url = served
     dotenv = folder / ".env"
-    context, page = _open(browser, address)
+    context, page = open_page(browser, address)
     try:
         button = page.get_by_role("button", name="Refresh")
         assert button.is_disabled()
@@ -66,7 +55,7 @@ def test_a_new_user_sets_a_wrong_key_then_corrects_it(
         context.close()
 
     dotenv.write_text(f"SMSPARTNER_BASE_URL={url}\nSMSPARTNER_API_KEY={WRONG}\n", "utf-8")
-    context, page = _open(browser, address)
+    context, page = open_page(browser, address)
     try:
         button = page.get_by_role("button", name="Refresh")
         assert button.is_enabled()

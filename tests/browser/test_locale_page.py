@@ -12,7 +12,7 @@ import pytest
 
 from smspartner_analytics.simulator.server import sandbox
 
-from .conftest import SCREENSHOTS, fill_store, start_dashboard, stop_dashboard
+from .conftest import SCREENSHOTS, fill_store, open_page, serving
 
 KEY = "browser-locale-key-5a17c0"
 #: French money: digits grouped by a narrow no-break space, a decimal comma, then " €".
@@ -24,24 +24,13 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     folder = tmp_path_factory.mktemp("locale")
     with sandbox(rentals=40, seed=4, api_key=KEY) as url:
         fill_store(folder / "store.sqlite", url, KEY)
-    process, address, _ = start_dashboard(
-        folder / "store.sqlite", folder / "out", folder, {}, "--locale", "fr"
-    )
-    try:
+    with serving(folder / "store.sqlite", folder, "--locale", "fr") as address:
         yield address
-    finally:
-        stop_dashboard(process)
 
 
 def test_the_french_page_shows_french_numbers(browser: Any, served: str) -> None:
-    context = browser.new_context(viewport={"width": 1400, "height": 1400})
+    context, page = open_page(browser, served)
     try:
-        page = context.new_page()
-        page.goto(served)
-        page.wait_for_function(
-            "document.querySelectorAll('.widget-output img').length >= 3", timeout=120_000
-        )
-        SCREENSHOTS.mkdir(parents=True, exist_ok=True)
         page.screenshot(path=str(SCREENSHOTS / "locale-fr.png"))
         summary = page.locator(".widget-html", has_text="rentals · spend").first.inner_text()
         spend = FRENCH_MONEY.search(summary)

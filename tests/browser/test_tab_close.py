@@ -16,7 +16,14 @@ import pytest
 
 from smspartner_analytics.simulator.server import sandbox
 
-from .conftest import children_of, fill_store, start_dashboard, stop_dashboard
+from .conftest import (
+    children_of,
+    fill_store,
+    open_page,
+    start_dashboard,
+    stop_dashboard,
+    wait_for_charts,
+)
 
 #: Generous: the kernel goes in about a second; only a broken shutdown waits this long.
 WAIT_FOR_SHUTDOWN = 60.0
@@ -45,19 +52,9 @@ def _kernels_after_wait(process: Any, want_none: bool) -> set[int]:
         time.sleep(0.25)
 
 
-def _open(browser: Any, address: str) -> tuple[Any, Any]:
-    context = browser.new_context()
-    page = context.new_page()
-    page.goto(address)
-    page.wait_for_function(
-        "document.querySelectorAll('.widget-output img').length >= 3", timeout=120_000
-    )
-    return context, page
-
-
 def test_closing_the_tab_shuts_its_kernel_down(browser: Any, dashboard: tuple[Any, str]) -> None:
     process, address = dashboard
-    context, page = _open(browser, address)
+    context, page = open_page(browser, address)
     try:
         assert "_xsrf=" in page.evaluate("document.cookie"), "the page carries no _xsrf cookie"
         assert len(children_of(process.pid)) == 1, "the page should have its own kernel"
@@ -67,9 +64,7 @@ def test_closing_the_tab_shuts_its_kernel_down(browser: Any, dashboard: tuple[An
         )
         again = context.new_page()  # the server goes on serving: a new tab, a new kernel
         again.goto(address)
-        again.wait_for_function(
-            "document.querySelectorAll('.widget-output img').length >= 3", timeout=120_000
-        )
+        wait_for_charts(again)
         assert len(children_of(process.pid)) == 1
     finally:
         context.close()
