@@ -189,8 +189,9 @@ def rental_labels(
         return {}
     columns = [c for c in ("campaign", *_date_columns(rentals)[:1]) if c in rentals.columns]
     pool = rentals
-    if tokens is not None:
-        wanted = rentals["token"].isin(list(tokens))
+    chosen = None if tokens is None else list(tokens)  # read once: it may be an iterator
+    if chosen is not None:
+        wanted = rentals["token"].isin(chosen)
         pool = rentals[wanted]
         if columns:  # a rental named like one of them starts with a prefix of that name
             shown = _joined_names(pool, columns)
@@ -202,8 +203,8 @@ def rental_labels(
     keys = pool["token"].astype("string").fillna("")
     clash = names.duplicated(keep=False) | (names == "")
     names = names.where(~clash, (names + " · ").where(names != "", "") + keys.str.slice(0, 8) + "…")
-    if tokens is not None:
-        keep = pool["token"].isin(list(tokens))
+    if chosen is not None:
+        keep = pool["token"].isin(chosen)
         keys, names = keys[keep], names[keep]
     return {
         str(t): (n if len(n) <= limit else n[: limit - 1] + "…")

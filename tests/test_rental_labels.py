@@ -88,3 +88,9 @@ def test_a_name_made_of_another_column_still_clashes() -> None:
     assert rental_labels(rentals, tokens=["aaaaaaaaaa", "bbbbbbbbbb"]) == expected
     assert rental_labels(rentals, tokens=["aaaaaaaaaa"]) == {"aaaaaaaaaa": expected["aaaaaaaaaa"]}
     assert rental_labels(rentals, tokens=["cccccccccc"]) == {"cccccccccc": "Noël"}
+
+
+def test_tokens_may_be_an_iterator() -> None:
+    rentals = pd.DataFrame({"token": ["aaaaaaaaaa", "bbbbbbbbbb"], "campaign": ["Soldes", "Noël"]})
+    named = rental_labels(rentals.astype("string"), tokens=iter(["bbbbbbbbbb"]))
+    assert named == {"bbbbbbbbbb": "Noël"}
